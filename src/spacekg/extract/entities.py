@@ -21,7 +21,9 @@ from spacekg.extract.text import Span, fold, sentences
 from spacekg.vocab import SKG, Iris
 
 _KINDS = "|".join(re.escape(k) for k in sorted(lexicon.KIND_NOUNS, key=len, reverse=True))
-_KIND_RE = re.compile(rf"(?<![\w-])(?:{_KINDS})(?!\w)", re.IGNORECASE)
+_KIND_RE = re.compile(
+    rf"(?<![\w-])(?:{_KINDS}|{'|'.join(k.title() for k in lexicon.KIND_NOUNS)})(?!\w)"
+)
 _NAMED_RE = re.compile(
     rf"(?<![\w-])(?P<kind>{_KINDS}),?\s+(?:named|called|dubbed|christened|known\s+as)\s+"
     rf"(?!after\b)(?P<name>(?:[\"“'‘]?)[A-ZÀ-ÞА-Я][\w'’-]*(?:\s+[A-Z0-9][\w'’-]*){{0,2}})",
@@ -34,6 +36,7 @@ _NAME_ROLE_RE = re.compile(
     rf"(?P<role>(?:[\w-]+\s+){{0,3}}?(?:{_ROLE_NOUNS})\b(?:\s+(?:of|at|for|with|in)\s+[^,.;:\"“”()]{{1,70}}?)?)"
     rf"(?=\s+(?:had|has|have|said|says|told|wrote|is|was|will|who|added|explained|noted)\b|\s*[,.;:)])"
 )
+_PROPER_NAME_GOES_ON = re.compile(r"[ \t]+(?:[A-Z]|(?:for|of|to)\s+[A-Z])")
 _SUFFIX_ADJECTIVE = re.compile(r"-(?:made|built|based|led|owned|designed|run)$", re.IGNORECASE)
 
 
@@ -59,19 +62,33 @@ def discover(findings: Findings, iris: Iris) -> None:
 
 def _kind_nouns(findings: Findings, text: str, iris: Iris) -> None:
     for kind_match in _KIND_RE.finditer(text):
-        cls = lexicon.KIND_NOUNS[kind_match.group().lower()]
+        kind = kind_match.group()
+        cls: URIRef = lexicon.KIND_NOUNS[kind.lower()]  # type: ignore[assignment]
         tokens = _name_tokens_before(text, kind_match.start())
         if not tokens:
             continue
-        span = Span(tokens[0][0], tokens[-1][1])
+        capitalised = kind[0].isupper()
+        if capitalised and _PROPER_NAME_GOES_ON.match(text, kind_match.end()):
+            continue  # "the Science Mission Directorate": part of a longer name
+        end = kind_match.end() if capitalised and cls == SKG.Mission else tokens[-1][1]
+        span = Span(tokens[0][0], end)
         name = findings.text[span.begin : span.end]
         covering = [m for m in findings.mentions if m.span.overlaps(span)]
         if covering:
-            _resolve_component(findings, covering, span, kind_match, cls)  # type: ignore[arg-type]
+            _resolve_component(findings, covering, span, kind_match, cls)
+            continue
+        known = findings.gazetteer.lookup(name) or findings.gazetteer.lookup(
+            findings.text[span.begin : tokens[-1][1]]
+        )
+        if known:
+            # Already named in this article (or a differently typed thing of that
+            # name): refer to it rather than mint a second thing.
+            if any(e.is_a(cls) for e in known):
+                findings.mentions.append(Mention(span, next(e for e in known if e.is_a(cls))))
             continue
         if not _plausible_thing_name(name):
             continue
-        entry = _new_entry(findings, iris, name, cls)  # type: ignore[arg-type]
+        entry = _new_entry(findings, iris, name, cls)
         findings.mentions.append(Mention(span, entry))
 
 
@@ -131,6 +148,11 @@ def _name_tokens_before(text: str, end: int) -> list[tuple[int, int]]:
             break
         tokens.insert(0, (begin, word_end))
         pos = begin
+    # A possessive ends whatever came before it: "the United Arab Emirates' Hope probe".
+    for i in range(len(tokens) - 1, -1, -1):
+        if text[tokens[i][0] : tokens[i][1]].endswith(("'", "'s")):
+            tokens = tokens[i + 1 :]
+            break
     # Drop leading words that describe rather than name ("Russian-made", "The").
     while tokens and _describes(text[tokens[0][0] : tokens[0][1]]):
         tokens.pop(0)
@@ -151,8 +173,8 @@ def _plausible_thing_name(name: str) -> bool:
     words = name.split()
     if not words or len(words) > 4:
         return False
-    if not any(ch.isalpha() for ch in name):
-        return False
+    if not any(ch.isupper() for ch in name):
+        return False  # "322-foot": a measure, not a name
     return not all(w in lexicon.NOT_NAMES or w.lower() in lexicon.NAME_PREFIX_WORDS for w in words)
 
 

@@ -42,6 +42,10 @@ def find(findings: Findings, iris: Iris) -> None:
         text = fold(findings.text)
         _pairs(findings, text, mentions)
         missions = [m.entry for m in mentions if m.entry.is_a(SKG.Mission)]
+        crafts = [m.entry for m in mentions if m.entry.is_a(SKG.Spacecraft)]
+        launched = missions[0] if missions else crafts[0] if crafts else None
+        if launched is not None:
+            _launch_dates(findings, text, sentence, launched)
         mission = missions[0] if missions else topic
         if mission is not None:
             postponements += _dates(findings, iris, text, sentence, mission, mentions, postponements)
@@ -202,10 +206,6 @@ def _dates(
     today = findings.article.date
     add = findings.facts.add
     postponed = _POSTPONED.search(chunk)
-    for match in _LAUNCHED.finditer(chunk):
-        when = parse_date_expression(match["date"], today)
-        if when and when.day and not postponed:
-            add((mission.iri, SKG.launchDate, _literal(when)))
     if not postponed:
         for pattern in (_PLANNED, _PLANNED_FOR):
             for match in pattern.finditer(chunk):
@@ -231,6 +231,17 @@ def _dates(
     for cause in causes:
         add((node, SKG.causedBy, cause.iri))
     return 1
+
+
+def _launch_dates(findings: Findings, text: str, sentence: Span, launched: Entry) -> None:
+    """ "X launched on July 14": the actual launch of the mission or craft the sentence names."""
+    chunk = text[sentence.begin : sentence.end]
+    if _POSTPONED.search(chunk):
+        return
+    for match in _LAUNCHED.finditer(chunk):
+        when = parse_date_expression(match["date"], findings.article.date, past=True)
+        if when and when.day:
+            findings.facts.add((launched.iri, SKG.launchDate, _literal(when)))
 
 
 def _first_date(pattern: re.Pattern[str], chunk: str, today: object) -> FuzzyDate | None:

@@ -200,8 +200,12 @@ class FuzzyDate:
         return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
 
 
-def parse_date_expression(expression: str, today: date) -> FuzzyDate | None:
-    """The date a phrase such as "September this year" means, seen from `today`."""
+def parse_date_expression(expression: str, today: date, *, past: bool = False) -> FuzzyDate | None:
+    """The date a phrase such as "September this year" means, seen from `today`.
+
+    A month and day with no year ("on July 14") is the next such day, or with
+    `past` (the text says it happened) the last one.
+    """
     text = expression.lower().strip()
     iso = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
     if iso:
@@ -227,7 +231,11 @@ def parse_date_expression(expression: str, today: date) -> FuzzyDate | None:
         if month is None:
             return None
         # "on July 14" with no year: the next such date from the article's day.
-        year = today.year if (month, day or 1) >= (today.month, today.day) else today.year + 1
+        ahead = (month, day or 1) >= (today.month, today.day)
+        if past:
+            year = today.year if (month, day or 1) <= (today.month, today.day) else today.year - 1
+        else:
+            year = today.year if ahead else today.year + 1
     if not 1900 <= year <= 2200:
         return None
     return _checked(year, month, day)
