@@ -31,6 +31,10 @@ _NAMED_RE = re.compile(
 _TITLES = "|".join(re.escape(t) for t in sorted(lexicon.ROLE_TITLES, key=len, reverse=True))
 _TITLE_NAME_RE = re.compile(rf"\b(?P<title>{_TITLES})\s+(?P<name>{PERSON_NAME})")
 _ROLE_NOUNS = "|".join(lexicon.ROLE_NOUNS)
+#: "launch director Charlie Blackwell-Thompson", "Artemis mission manager Mike Sarafin".
+_ROLE_NAME_RE = re.compile(
+    rf"(?<![\w,])(?P<title>(?:[\w-]+\s+){{0,2}}(?:{_ROLE_NOUNS}))\s+(?P<name>{PERSON_NAME})"
+)
 _NAME_ROLE_RE = re.compile(
     rf"(?P<name>{PERSON_NAME}),\s+(?:the\s+|a\s+|an\s+|its\s+)?"
     rf"(?P<role>(?:[\w-]+\s+){{0,3}}?(?:{_ROLE_NOUNS})\b(?:\s+(?:of|at|for|with|in)\s+[^,.;:\"“”()]{{1,70}}?)?)"
@@ -212,6 +216,18 @@ def _people(findings: Findings, text: str, iris: Iris) -> None:
                 continue
             org = _organization_before(findings, sentence.begin + match.start("title"))
             _position(findings, iris, person, match["title"], org, head=True)
+        for match in _ROLE_NAME_RE.finditer(chunk):
+            title = match["title"]
+            if any(w.lower() in {"the", "a", "an", "and", "of", "said", "says"} for w in title.split()):
+                title = title.split()[-1]
+            name_span = Span(sentence.begin + match.start("name"), sentence.begin + match.end("name"))
+            if findings.covered(name_span) and not any(
+                m.entry.is_a(SKG.Person) for m in findings.mentions if m.span.overlaps(name_span)
+            ):
+                continue
+            person = _person_at(findings, iris, name_span)
+            if person is not None:
+                _position(findings, iris, person, title, None, head=False)
         for match in _NAME_ROLE_RE.finditer(chunk):
             name_span = Span(sentence.begin + match.start("name"), sentence.begin + match.end("name"))
             person = _person_at(findings, iris, name_span)

@@ -151,6 +151,11 @@ ROLE_NOUNS = (
     "deputy",
     "minister",
     "official",
+    "lead",
+    "executive",
+    "designer",
+    "astronomer",
+    "director-general",
 )
 
 #: Verbs that attribute words to a speaker, in every form news writing uses.

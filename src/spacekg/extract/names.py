@@ -8,7 +8,10 @@ from spacekg.extract import lexicon
 
 _UPPER = "A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁІЇЄҐ"
 _LOWER = "a-zß-öø-ÿā-ſа-яёіїєґ"
-_WORD = rf"[{_UPPER}][{_LOWER}'’-]*[{_LOWER}]"
+_WORD = (
+    rf"[{_UPPER}](?:[{_LOWER}]?[{_UPPER}])?[{_LOWER}'’]*[{_LOWER}]"
+    rf"(?:-[{_UPPER}{_LOWER}][{_LOWER}'’]*[{_LOWER}])*"
+)
 _INITIAL = rf"[{_UPPER}]\."
 
 #: A person's name: two to four capitalised words, initials allowed ("S. Somanath").

@@ -144,9 +144,15 @@ def find_quotes(findings: Findings, iris: Iris) -> None:
         words = match.group(1).strip().rstrip(",")
         if not _long_enough(words):
             continue
-        speaker = _speaker_after(findings, folded, outer.end) or _speaker_before(
-            findings, folded, outer.begin
+        # A quote that ends its own sentence ("… ready to go.") is rarely
+        # attributed by the next sentence: look back first ("He added: …").
+        after, before = (
+            lambda: _speaker_after(findings, folded, outer.end),
+            lambda: _speaker_before(findings, folded, outer.begin),
         )
+        ends_sentence = words.rstrip("\"'”’»").endswith((".", "!", "?", "…"))
+        first, second = (before, after) if ends_sentence else (after, before)
+        speaker = first() or second()
         if speaker is None:
             continue
         speaker_entry = speaker if isinstance(speaker, Entry) else _mint_speaker(findings, iris, speaker)
@@ -177,15 +183,24 @@ def _speaker_after(findings: Findings, folded: str, end: int) -> Entry | Span | 
     stop = _clause_end(folded, end)
     window = Span(end, stop)
     verb = _VERB_RE.search(folded, end, stop)
-    if verb is None or verb.start() - end > 80:
+    if verb is None or verb.start() - end > 130:
         return None
     agents = _agents_in(findings, window)
+    leading = re.compile(rf"\s*,?\s*(?P<name>{PERSON_NAME})").match(folded, end)
+    if leading and is_person_name(leading["name"]) and leading.end() <= verb.start():
+        # "…," Swati Mohan, guidance lead of the mission, announced: the name
+        # right after the quote is the speaker, however long the apposition.
+        span = Span(leading.start("name"), leading.end("name"))
+        people = [m for m in agents if m.span.overlaps(span) and m.entry.is_a(SKG.Person)]
+        return people[0].entry if people else span
     before_verb = [m for m in agents if m.span.end <= verb.start()]
     if before_verb:
-        return before_verb[-1].entry
+        # "…," Ken Bowersox, associate administrator of NASA's …, had said:
+        # the speaker comes first; a person outranks the body they speak for.
+        return _prefer_person(before_verb, first=True)
     after_verb = [m for m in agents if m.span.begin >= verb.end()]
     if after_verb and after_verb[0].span.begin - verb.end() < 40:
-        return after_verb[0].entry
+        return _prefer_person(after_verb, first=True)
     if _PRONOUN_RE.search(folded, end, verb.start()):
         return _previous_person(findings, end)
     name = re.compile(rf"\s+(?P<name>{PERSON_NAME})").match(folded, verb.end())
@@ -206,18 +221,21 @@ def _speaker_before(findings: Findings, folded: str, begin: int) -> Entry | Span
     verb = None
     for candidate in _VERB_RE.finditer(window):
         verb = candidate
-    if verb is None or len(window) - verb.end() > 60 or not re.search(r"[,:]?\s*$", window):
+    if verb is None:
+        return None
+    according = verb.group().lower().startswith("according")
+    if len(window) - verb.end() > (150 if according else 60):
         return None
     if re.search(r"[.!?]", window[verb.end() :]):
         return None
     agents = _agents_in(findings, Span(start, begin))
     verb_begin, verb_end = start + verb.start(), start + verb.end()
-    if verb.group().lower().startswith("according"):
+    if according:
         after = [m for m in agents if m.span.begin >= verb_end]
         return after[0].entry if after else None
     before = [m for m in agents if m.span.end <= verb_begin]
     if before:
-        return before[-1].entry
+        return _prefer_person(before, first=False)
     if _PRONOUN_RE.search(window[: verb.start()]):
         return _previous_person(findings, start + verb.start())
     name = re.compile(rf"(?P<name>{PERSON_NAME})\s+(?:had\s+|has\s+|have\s+)?$").search(
@@ -246,6 +264,13 @@ def _agents_in(findings: Findings, window: Span) -> list[Mention]:
         (m for m in findings.mentions if m.span in window and m.entry.is_a(SKG.Agent)),
         key=lambda m: m.span.begin,
     )
+
+
+def _prefer_person(mentions: list[Mention], *, first: bool) -> Entry:
+    """The speaker among agents named in an attribution: a person if any, else the
+    first (after a quote) or last (before a quote) agent named."""
+    people = [m for m in mentions if m.entry.is_a(SKG.Person)] or mentions
+    return (people[0] if first else people[-1]).entry
 
 
 def _previous_person(findings: Findings, position: int) -> Entry | None:
