@@ -69,7 +69,9 @@ def build(settings: object, *, progress: Progress | None = None) -> BuildReport:
         gazetteer = Gazetteer.from_graph(reference, ontology)
     with clock("extract"):
         inputs = Inputs(ontology, reference, {}, [])
-        extract_all(settings.articles_dir, settings.max_article_bytes, gazetteer, iris, inputs, progress)
+        extract_all(
+            settings.articles_dir, settings.max_article_bytes, gazetteer, iris, inputs, progress
+        )
     if not inputs.articles:
         detail = "; ".join(str(f) for f in inputs.failures[:3]) or "no *.txt files"
         raise BuildError(f"no article in {settings.articles_dir} could be read ({detail})")
@@ -216,7 +218,9 @@ def _reason_excluding_bad_articles(
             for slug in culprits:
                 article, _ = inputs.articles.pop(slug)
                 inputs.failures.append(
-                    ArticleError(article.source, "makes the graph inconsistent: " + "; ".join(exc.messages))
+                    ArticleError(
+                        article.source, "makes the graph inconsistent: " + "; ".join(exc.messages)
+                    )
                 )
             if not inputs.articles:
                 raise BuildError("every article made the graph inconsistent") from None

@@ -97,7 +97,7 @@ def _kind_nouns(findings: Findings, text: str, iris: Iris) -> None:
 
 
 def _twins(findings: Findings, text: str, iris: Iris) -> None:
-    """"X rover's Earth-based twin has a name: Y": Y is a craft of X's kind, X's twin."""
+    """ "X rover's Earth-based twin has a name: Y": Y is a craft of X's kind, X's twin."""
     for original in list(findings.mentions):
         if not original.entry.is_a(SKG.Spacecraft):
             continue
@@ -210,7 +210,9 @@ def _people(findings: Findings, text: str, iris: Iris) -> None:
     for sentence in sentences(findings.text):
         chunk = text[sentence.begin : sentence.end]
         for match in _TITLE_NAME_RE.finditer(chunk):
-            name_span = Span(sentence.begin + match.start("name"), sentence.begin + match.end("name"))
+            name_span = Span(
+                sentence.begin + match.start("name"), sentence.begin + match.end("name")
+            )
             person = _person_at(findings, iris, name_span)
             if person is None:
                 continue
@@ -218,9 +220,13 @@ def _people(findings: Findings, text: str, iris: Iris) -> None:
             _position(findings, iris, person, match["title"], org, head=True)
         for match in _ROLE_NAME_RE.finditer(chunk):
             title = match["title"]
-            if any(w.lower() in {"the", "a", "an", "and", "of", "said", "says"} for w in title.split()):
+            if any(
+                w.lower() in {"the", "a", "an", "and", "of", "said", "says"} for w in title.split()
+            ):
                 title = title.split()[-1]
-            name_span = Span(sentence.begin + match.start("name"), sentence.begin + match.end("name"))
+            name_span = Span(
+                sentence.begin + match.start("name"), sentence.begin + match.end("name")
+            )
             if findings.covered(name_span) and not any(
                 m.entry.is_a(SKG.Person) for m in findings.mentions if m.span.overlaps(name_span)
             ):
@@ -229,11 +235,15 @@ def _people(findings: Findings, text: str, iris: Iris) -> None:
             if person is not None:
                 _position(findings, iris, person, title, None, head=False)
         for match in _NAME_ROLE_RE.finditer(chunk):
-            name_span = Span(sentence.begin + match.start("name"), sentence.begin + match.end("name"))
+            name_span = Span(
+                sentence.begin + match.start("name"), sentence.begin + match.end("name")
+            )
             person = _person_at(findings, iris, name_span)
             if person is None:
                 continue
-            role_span = Span(sentence.begin + match.start("role"), sentence.begin + match.end("role"))
+            role_span = Span(
+                sentence.begin + match.start("role"), sentence.begin + match.end("role")
+            )
             orgs = [
                 m.entry for m in findings.mentions_in(role_span) if m.entry.is_a(SKG.Organization)
             ]
@@ -274,7 +284,9 @@ def _position(
 ) -> None:
     role = " ".join(role.split())
     slug = "-".join(
-        part for part in (_slug_of(person, iris), slugify(role), org and _slug_of(org, iris)) if part
+        part
+        for part in (_slug_of(person, iris), slugify(role), org and _slug_of(org, iris))
+        if part
     )
     position = iris.resource(slug)
     label = f"{role}, {org.label}" if org else role

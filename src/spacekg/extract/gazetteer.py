@@ -186,7 +186,9 @@ class Gazetteer:
 
     def names_of(self, iri: URIRef) -> list[str]:
         """Every name (label, alias, inflected form) the gazetteer knows for `iri`."""
-        return sorted({n.text for names in self.names.values() for n in names if n.entry.iri == iri})
+        return sorted(
+            {n.text for names in self.names.values() for n in names if n.entry.iri == iri}
+        )
 
     def lookup(self, surface: str) -> list[Entry]:
         """Entries a surface form may name, best first."""

@@ -19,9 +19,7 @@ PERSON_NAME = rf"(?:{_INITIAL}\s*){{0,2}}{_WORD}(?:\s+(?:{_INITIAL}\s*)?{_WORD})
 PERSON_NAME_RE = re.compile(PERSON_NAME)
 
 #: One token of a thing's name: capitalised, or digits, or a Roman numeral ("Artemis II").
-NAME_TOKEN = re.compile(
-    rf"[{_UPPER}0-9][\w'’.-]*|[{_LOWER}]+[{_UPPER}][\w'’-]*"
-)
+NAME_TOKEN = re.compile(rf"[{_UPPER}0-9][\w'’.-]*|[{_LOWER}]+[{_UPPER}][\w'’-]*")
 
 
 def is_person_name(text: str) -> bool:

@@ -48,7 +48,9 @@ def find(findings: Findings, iris: Iris) -> None:
             _launch_dates(findings, text, sentence, launched)
         mission = missions[0] if missions else topic
         if mission is not None:
-            postponements += _dates(findings, iris, text, sentence, mission, mentions, postponements)
+            postponements += _dates(
+                findings, iris, text, sentence, mission, mentions, postponements
+            )
         if missions:
             topic = missions[-1]
 
@@ -151,8 +153,10 @@ def _pair(findings: Findings, left: Entry, right: Entry, between: str, after: st
     if left.is_a(SKG.Spacecraft) and right.is_a(SKG.Spacecraft) and _TWIN_OF.search(between):
         add((left.iri, SKG.twinOf, right.iri))
     # Missions and their destinations.
-    if left.is_a(SKG.Mission) and right.is_a(SKG.CelestialBody) and re.search(
-        r"\bto\s+(?:the\s+)?$", between
+    if (
+        left.is_a(SKG.Mission)
+        and right.is_a(SKG.CelestialBody)
+        and re.search(r"\bto\s+(?:the\s+)?$", between)
     ):
         add((left.iri, SKG.destination, right.iri))
 
@@ -267,5 +271,3 @@ def _literal(when: FuzzyDate) -> Literal:
     if when.month is not None:
         return Literal(when.iso(), datatype=XSD.gYearMonth)
     return Literal(when.iso(), datatype=XSD.gYear)
-
-

@@ -90,7 +90,7 @@ def _post_start(text: str, floor: int, signature: int) -> int:
         previous = text.rfind("\n\n", floor, begin - 1)
         previous = floor if previous < 0 else previous
         head = text[previous:begin].strip()
-        gap = re.search(r"\n[\s]*$", text[previous:begin + 2])
+        gap = re.search(r"\n[\s]*$", text[previous : begin + 2])
         blank_lines = gap.group().count("\n") if gap else 0
         if head and (head.endswith(":") or blank_lines >= 3):
             begin = previous
@@ -155,7 +155,9 @@ def find_quotes(findings: Findings, iris: Iris) -> None:
         speaker = first() or second()
         if speaker is None:
             continue
-        speaker_entry = speaker if isinstance(speaker, Entry) else _mint_speaker(findings, iris, speaker)
+        speaker_entry = (
+            speaker if isinstance(speaker, Entry) else _mint_speaker(findings, iris, speaker)
+        )
         if speaker_entry is None:
             continue
         begin = text.index(words, match.start(1))

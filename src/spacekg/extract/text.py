@@ -162,8 +162,7 @@ def script_of(text: str) -> str:
 def is_spaceless_script(text: str) -> bool:
     """True for names in scripts written without spaces between words (CJK, Thai)."""
     return any(
-        unicodedata.name(ch, "").startswith(("CJK", "HIRAGANA", "KATAKANA", "THAI"))
-        for ch in text
+        unicodedata.name(ch, "").startswith(("CJK", "HIRAGANA", "KATAKANA", "THAI")) for ch in text
     )
 
 
@@ -222,9 +221,14 @@ def parse_date_expression(expression: str, today: date, *, past: bool = False) -
         if found:
             year = int(found[1])
     month = None
-    month_word = re.search(r"\b([a-z]{3,9})\b\.?", re.sub(r"\b(early|mid|late|the|end|of|this|next|last|year)\b", " ", text))
+    month_word = re.search(
+        r"\b([a-z]{3,9})\b\.?",
+        re.sub(r"\b(early|mid|late|the|end|of|this|next|last|year)\b", " ", text),
+    )
     if month_word:
-        month = lexicon.MONTH_ABBREVIATIONS.get(month_word[1][:4] if month_word[1].startswith("sept") else month_word[1][:3])
+        month = lexicon.MONTH_ABBREVIATIONS.get(
+            month_word[1][:4] if month_word[1].startswith("sept") else month_word[1][:3]
+        )
     day_match = re.search(r"\b(\d{1,2})(?:st|nd|rd|th)?\b(?!\d)", re.sub(r"\b\d{4}\b", " ", text))
     day = int(day_match[1]) if (day_match and month) else None
     if year is None:

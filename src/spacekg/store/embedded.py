@@ -1,0 +1,200 @@
+"""The embedded store: a published build, opened read-only with Oxigraph.
+
+Nothing here writes: a build is written once by publish() and never changed,
+so any number of processes may read it while the next build is written
+elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from itertools import islice
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pyoxigraph as ox
+
+from spacekg.errors import QueryError, StoreError
+from spacekg.store import builds
+from spacekg.store.formats import DUMP_FORMATS, Format, QueryKind, find_format, formats_for
+from spacekg.store.policy import check_query, syntax_error
+from spacekg.vocab import PREFIXES
+
+#: Quads per chunk of a dump: big enough that chunk overhead (repeated Turtle
+#: prefixes) is negligible, small enough that a dump never sits whole in memory.
+_DUMP_CHUNK = 20_000
+
+_RawResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+
+
+class OxigraphResult:
+    """The answer to one query against the embedded store (see base.QueryResult)."""
+
+    def __init__(self, raw: _RawResult) -> None:
+        self._raw = raw
+        self._consumed = False
+        if isinstance(raw, ox.QuerySolutions):
+            self._kind = QueryKind.SELECT
+        elif isinstance(raw, ox.QueryBoolean):
+            self._kind = QueryKind.ASK
+        else:
+            self._kind = QueryKind.GRAPH
+
+    @property
+    def kind(self) -> QueryKind:
+        return self._kind
+
+    def serialize(self, fmt: Format | str) -> bytes:
+        """The result in `fmt`; raises QueryError when `fmt` does not suit the kind."""
+        chosen = _resolve(fmt, formats_for(self._kind), f"a {self._kind.upper()} result")
+        if self._consumed:
+            raise RuntimeError("a query result can be serialized only once")
+        self._consumed = True
+        try:
+            # Graph results go through ox.serialize, which (unlike
+            # QueryTriples.serialize) writes our prefixes: readable Turtle.
+            if isinstance(self._raw, ox.QueryTriples):
+                assert isinstance(chosen.engine, ox.RdfFormat)
+                data = ox.serialize(self._raw, format=chosen.engine, prefixes=PREFIXES)
+            else:
+                assert isinstance(chosen.engine, ox.QueryResultsFormat)
+                data = self._raw.serialize(format=chosen.engine)
+        except OSError as exc:  # solutions stream from disk while being written
+            raise StoreError(f"reading the store failed: {exc}") from exc
+        assert data is not None  # no output file given: the bytes are returned
+        return data
+
+
+class OxigraphStore:
+    """One published build, read-only (see base.Store for what each method promises)."""
+
+    def __init__(self, database: ox.Store, version: str, metadata: dict[str, Any]) -> None:
+        self._db = database
+        self._version = version
+        self._metadata = metadata
+
+    @property
+    def version(self) -> str:
+        return self._version
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return dict(self._metadata)
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+    ) -> OxigraphResult:
+        check_query(sparql)
+        try:
+            if default_graph_uris or named_graph_uris:
+                # The protocol's dataset replaces the query's FROM clauses; a
+                # list left out means an empty default graph / no named graphs.
+                raw = self._db.query(
+                    sparql,
+                    default_graph=[_graph(iri) for iri in default_graph_uris],
+                    named_graphs=[_graph(iri) for iri in named_graph_uris],
+                )
+            else:
+                # The stored default graph is the union (see publish).
+                raw = self._db.query(sparql)
+        except SyntaxError as exc:
+            raise syntax_error(sparql, exc) from None
+        except OSError as exc:
+            raise StoreError(f"reading the store failed: {exc}") from exc
+        return OxigraphResult(raw)
+
+    def dump(self, fmt: Format | str) -> Iterator[bytes]:
+        chosen = _resolve(fmt, DUMP_FORMATS, "a dump")
+        if chosen.keeps_graphs:
+            return _serialize_chunks(self._named_quads(), chosen)
+        return _serialize_chunks(self._union_triples(), chosen)
+
+    def named_graphs(self) -> list[str]:
+        return [graph.value for graph in self._named_graph_nodes()]
+
+    def count(self) -> int:
+        # Recorded at publish time; the build never changes afterwards.
+        return int(self._metadata["quads"])
+
+    def _named_quads(self) -> Iterator[ox.Quad]:
+        for graph in self._named_graph_nodes():
+            yield from self._db.quads_for_pattern(None, None, None, graph)
+
+    def _union_triples(self) -> Iterator[ox.Triple]:
+        for quad in self._db.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+            yield quad.triple
+
+    def _named_graph_nodes(self) -> list[ox.NamedNode]:
+        return sorted(
+            (graph for graph in self._db.named_graphs() if isinstance(graph, ox.NamedNode)),
+            key=lambda graph: graph.value,
+        )
+
+
+def open_store(root: Path) -> OxigraphStore:
+    """The build currently published under `root`, opened read-only.
+
+    Raises StoreError when nothing has been published there yet, or the
+    build cannot be opened.
+    """
+    version = builds.current_version(root)
+    if version is None:
+        raise no_build_error(root)
+    return open_build(root, version)
+
+
+def open_build(root: Path, version: str) -> OxigraphStore:
+    """One build under `root`, by version, opened read-only. Raises StoreError."""
+    directory = builds.build_dir(root, version)
+    try:
+        metadata = json.loads((directory / builds.META).read_text(encoding="utf-8"))
+        database = ox.Store.read_only(str(directory / builds.DATABASE))
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"cannot open build {version} of the store at {root}: {exc}") from exc
+    return OxigraphStore(database, version, metadata)
+
+
+def no_build_error(root: Path) -> StoreError:
+    return StoreError(
+        f"no knowledge graph has been built at {root} yet (run `spacekg build` first)"
+    )
+
+
+def _resolve(fmt: Format | str, candidates: tuple[Format, ...], what: str) -> Format:
+    chosen = fmt if isinstance(fmt, Format) and fmt in candidates else None
+    if isinstance(fmt, str):
+        chosen = find_format(fmt, candidates)
+    if chosen is None:
+        name = fmt.name if isinstance(fmt, Format) else fmt
+        offered = ", ".join(candidate.name for candidate in candidates)
+        raise QueryError(f"{what} cannot be written as {name!r}; choose one of: {offered}")
+    return chosen
+
+
+def _graph(iri: str) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as exc:
+        raise QueryError(f"not a graph IRI: {iri!r} ({exc})") from None
+
+
+_Item = TypeVar("_Item", ox.Quad, ox.Triple)
+
+
+def _serialize_chunks(items: Iterator[_Item], fmt: Format) -> Iterator[bytes]:
+    assert isinstance(fmt.engine, ox.RdfFormat)
+    if not fmt.chunkable:  # JSON-LD and RDF/XML are one document each
+        data = ox.serialize(items, format=fmt.engine, prefixes=PREFIXES)
+        assert data is not None
+        yield data
+        return
+    while batch := list(islice(items, _DUMP_CHUNK)):
+        # Each chunk restates the prefixes: redeclaring one is valid Turtle/TriG.
+        data = ox.serialize(batch, format=fmt.engine, prefixes=PREFIXES)
+        assert data is not None
+        yield data

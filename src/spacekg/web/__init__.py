@@ -1,0 +1,42 @@
+"""The web face of the knowledge graph: a Flask app, one blueprint per surface.
+
+The web layer reads the store and nothing else: it never imports extraction
+or the build. Settings are fixed when the app is created.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from spacekg.config import Settings, load_settings
+from spacekg.store import StoreHandle
+from spacekg.web import errors, health, sparql
+from spacekg.web.state import AppState, attach
+
+#: Largest request body accepted (a query, or a form holding one); larger gets a 413.
+MAX_REQUEST_BYTES = 1_000_000
+
+
+def create_app(
+    settings: Settings | None = None, test_config: Mapping[str, Any] | None = None
+) -> Flask:
+    """A new app serving the store `settings.store` points at.
+
+    `settings` default to load_settings() (defaults and SPACEKG_* variables);
+    `test_config` is merged into the Flask config last. The store need not
+    exist yet: requests answer 503 until a build is published, and each
+    request serves the build published at that moment.
+    """
+    settings = settings if settings is not None else load_settings()
+    app = Flask(__name__)
+    app.config.from_mapping(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    attach(app.extensions, AppState(settings=settings, stores=StoreHandle(settings.store)))
+    errors.init_app(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(sparql.bp)
+    return app
