@@ -60,11 +60,16 @@ def _names(findings: Findings, iri: object) -> set[str]:
 def _same_agent(findings: Findings, iri: object, expected: str) -> bool:
     names = _names(findings, iri)
     wanted = _norm(expected)
-    return wanted in names or any(wanted and (wanted in n or n in wanted) for n in names if len(n) > 3)
+    return wanted in names or any(
+        wanted and (wanted in n or n in wanted) for n in names if len(n) > 3
+    )
 
 
 def score(findings: Findings, expected: dict) -> dict[str, Score]:  # type: ignore[type-arg]
-    scores = {k: Score() for k in ("mentions", "statements", "speakers", "languages", "roles", "relations")}
+    scores = {
+        k: Score()
+        for k in ("mentions", "statements", "speakers", "languages", "roles", "relations")
+    }
     anchors = {_norm(findings.text[m.span.begin : m.span.end]) for m in findings.mentions}
     for name in expected["mentions"]:
         scores["mentions"].add(_norm(name) in anchors, name)
@@ -87,6 +92,9 @@ def score(findings: Findings, expected: dict) -> dict[str, Score]:  # type: igno
 
     positions = {(s, o) for s, p, o in findings.facts if p == SKG.holdsPosition}
     titles = {s: str(o) for s, p, o in findings.facts if p == SKG.roleTitle}
+    for known in findings.gazetteer.positions.values():
+        for position, _, names in known:
+            titles.setdefault(position, " ".join(names))
     for want in expected.get("people_roles", []):
         ok = any(
             _same_agent(findings, person, want["person"])
@@ -120,7 +128,8 @@ def main() -> None:
 
     root = Path(__file__).parent.parent
     gazetteer = Gazetteer.from_graph(
-        load_reference(root / "data" / "reference", Iris()), load_graph(root / "ontology" / "spacekg.ttl")
+        load_reference(root / "data" / "reference", Iris()),
+        load_graph(root / "ontology" / "spacekg.ttl"),
     )
     totals: dict[str, Score] = {}
     for path in sorted((root / "data" / "articles").glob("*.txt")):

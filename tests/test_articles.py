@@ -25,7 +25,9 @@ def test_the_seed_reads_with_its_date_and_without_the_marker() -> None:
     [
         pytest.param(b"date 2023-08-21\n\nText.", date(2023, 8, 21), id="marker on its own line"),
         pytest.param(b" date 2023-08-21 Text.", date(2023, 8, 21), id="marker on the first line"),
-        pytest.param(b"\xef\xbb\xbfdate 2021-01-02\nText", date(2021, 1, 2), id="a byte-order mark"),
+        pytest.param(
+            b"\xef\xbb\xbfdate 2021-01-02\nText", date(2021, 1, 2), id="a byte-order mark"
+        ),
         pytest.param(b"date 2021-01-02\r\nText", date(2021, 1, 2), id="windows line ends"),
         pytest.param(
             b"MOSCOW, August 21, 2023 - Text.", date(2023, 8, 21), id="a dateline and no marker"
@@ -65,7 +67,7 @@ def test_a_huge_article_is_refused_before_it_is_read(tmp_path: Path) -> None:
 
 
 def test_an_unreadable_path_is_an_article_error(tmp_path: Path) -> None:
-    with pytest.raises(ArticleError, match="missing.txt: cannot be read"):
+    with pytest.raises(ArticleError, match=r"missing\.txt: cannot be read"):
         read_article(tmp_path / "missing.txt", max_bytes=1000)
 
 

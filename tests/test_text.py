@@ -54,7 +54,7 @@ def test_sentences_do_not_break_at_initials_or_abbreviations() -> None:
 def test_fold_keeps_every_offset() -> None:
     text = "“Agency’s” – done"
     assert len(fold(text)) == len(text)
-    assert fold(text) == "\"Agency's\" - done"
+    assert fold(text) == '"Agency\'s" - done'
 
 
 @pytest.mark.parametrize(

@@ -17,9 +17,20 @@ from pathlib import Path
 from spacekg.errors import ArticleError
 
 _DATE_MARKER = re.compile(r"\A\s*date\s+(\d{4})-(\d{2})-(\d{2})(?![\d-])[ \t]*\n?\s*", re.I)
-_MONTHS = (
-    "january february march april may june july august september october november december"
-).split()
+_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
 _DATELINE = re.compile(
     r"\b(?:(?P<month>" + "|".join(_MONTHS) + r")\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})"
     r"|(?P<iso>\d{4}-\d{2}-\d{2}))\b",
@@ -63,9 +74,7 @@ def read_article(path: Path, max_bytes: int) -> Article:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise ArticleError(
-                path.name, f"too large ({size:,} bytes; the limit is {max_bytes:,})"
-            )
+            raise ArticleError(path.name, f"too large ({size:,} bytes; the limit is {max_bytes:,})")
         data = path.read_bytes()
     except OSError as exc:
         raise ArticleError(path.name, f"cannot be read ({exc.strerror})") from None

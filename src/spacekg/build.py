@@ -186,7 +186,7 @@ def _extract_one(article: Article, gazetteer: Gazetteer, iris: Iris) -> Graph:
     # place a broad except is right; the error names the file and the cause.
     try:
         return extract(article, gazetteer, iris)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise ArticleError(
             article.source, f"extraction failed ({type(exc).__name__}: {exc})"
         ) from exc

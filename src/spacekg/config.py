@@ -66,11 +66,15 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int,
     ),
     Setting(
-        "query_timeout", 30.0, "Seconds a SPARQL query may run before it is stopped.",
+        "query_timeout",
+        30.0,
+        "Seconds a SPARQL query may run before it is stopped.",
         _positive_float,
     ),
     Setting(
-        "progress", True, "Show a progress display on long builds (when stderr is a terminal).",
+        "progress",
+        True,
+        "Show a progress display on long builds (when stderr is a terminal).",
         _flag,
     ),
 )

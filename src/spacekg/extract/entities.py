@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from rdflib import RDF, URIRef
+from rdflib import RDF, Literal, URIRef
 
 from spacekg.articles import slugify
 from spacekg.extract import lexicon
@@ -283,25 +283,32 @@ def _position(
     findings: Findings, iris: Iris, person: Entry, role: str, org: Entry | None, *, head: bool
 ) -> None:
     role = " ".join(role.split())
+    is_head = head and org is not None and role.lower() in lexicon.HEAD_TITLES
+    if org is not None:
+        findings.facts.add((person.iri, SKG.headOf if is_head else SKG.affiliatedWith, org.iri))
+    for known, known_org, titles in findings.gazetteer.positions.get(person.iri, ()):
+        if role.casefold() in titles and (org is None or known_org == org.iri):
+            # The gazetteer knows this post already: the article confirms it.
+            findings.facts.add((person.iri, SKG.holdsPosition, known))
+            return
     slug = "-".join(
         part
         for part in (_slug_of(person, iris), slugify(role), org and _slug_of(org, iris))
         if part
     )
     position = iris.resource(slug)
+    if position in findings.gazetteer.entries:
+        findings.facts.add((person.iri, SKG.holdsPosition, position))
+        return
     label = f"{role}, {org.label}" if org else role
     findings.nodes[position] = (frozenset({SKG.Position}), label, None)
     findings.facts.add((person.iri, SKG.holdsPosition, position))
     findings.facts.add((position, SKG.roleTitle, _en(role)))
     if org is not None:
         findings.facts.add((position, SKG.positionIn, org.iri))
-        is_head = head and role.lower() in lexicon.HEAD_TITLES
-        findings.facts.add((person.iri, SKG.headOf if is_head else SKG.affiliatedWith, org.iri))
 
 
-def _en(text: str) -> object:
-    from rdflib import Literal
-
+def _en(text: str) -> Literal:
     return Literal(text, lang="en")
 
 

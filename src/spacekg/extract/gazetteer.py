@@ -46,14 +46,25 @@ class Name:
     kind: str
 
     def accepts(self, surface: str) -> bool:
-        """Whether `surface` (the words in the text) may stand for this name."""
+        """Whether `surface` (the words in the text) may stand for this name.
+
+        Acronyms and other names with no lower-case letter match only exactly;
+        other names match when every word starts with the same case as in the
+        name ("Mars Exploration Rover" is not "Mars exploration rover"), or
+        when the text is in capitals (headlines). Lower-case variants a text
+        may use ("the red planet") belong in the data as hidden labels.
+        """
         name = fold(self.text)
         surface = fold(surface)
         if not any(ch.islower() for ch in name):
             return surface == name
-        if " " not in name.strip():
-            return surface[:1] == name[:1] or surface.isupper()
-        return True
+        if surface.isupper() and len(surface) > 3:
+            return True
+        return _initials(surface) == _initials(name)
+
+
+def _initials(text: str) -> list[bool]:
+    return [word[0].isupper() for word in re.split(r"[\s-]+", text) if word and word[0].isalpha()]
 
 
 @dataclass(frozen=True)
@@ -78,37 +89,47 @@ class Gazetteer:
     account_owner: dict[URIRef, URIRef] = field(default_factory=dict)
     components: dict[URIRef, set[URIRef]] = field(default_factory=lambda: defaultdict(set))
     compact: dict[str, set[URIRef]] = field(default_factory=lambda: defaultdict(set))
+    #: person -> their known positions: (position, organization or None, role titles casefolded)
+    positions: dict[URIRef, list[tuple[URIRef, URIRef | None, frozenset[str]]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
     _patterns: tuple[re.Pattern[str], ...] = ()
 
     @classmethod
     def from_graph(cls, reference: Graph, ontology: Graph) -> Gazetteer:
         gazetteer = cls()
         gazetteer.superclasses = _superclass_closure(ontology)
-        for subject in set(reference.subjects(RDF.type, None)):
-            if not isinstance(subject, URIRef):
-                continue
-            types = set()
+        for subject in {s for s in reference.subjects(RDF.type, None) if isinstance(s, URIRef)}:
+            types: set[URIRef] = set()
             for cls_ in reference.objects(subject, RDF.type):
                 if isinstance(cls_, URIRef):
                     types |= gazetteer.superclasses.get(cls_, frozenset({cls_}))
             label, lang = _preferred_label(reference, subject)
             gazetteer.entries[subject] = Entry(subject, label, lang, frozenset(types))
         for predicate, kind in NAME_PREDICATES.items():
-            for subject, literal in reference.subject_objects(predicate):
-                entry = gazetteer.entries.get(subject)  # type: ignore[call-overload]
+            for named, literal in reference.subject_objects(predicate):
+                entry = gazetteer.entries.get(named) if isinstance(named, URIRef) else None
                 if entry is not None and isinstance(literal, Literal):
                     gazetteer.add_name(str(literal), entry, kind)
         for account, handle in reference.subject_objects(SKG.handle):
             if isinstance(account, URIRef):
                 gazetteer.accounts[str(handle).lower()] = account
-        for account, owner in reference.subject_objects(SKG.accountOf):
-            gazetteer.account_owner[account] = owner  # type: ignore[index]
-        for owner, account in reference.subject_objects(SKG.hasAccount):
-            gazetteer.account_owner.setdefault(account, owner)  # type: ignore[arg-type]
-        for craft, mission in reference.subject_objects(SKG.partOfMission):
-            gazetteer.components[mission].add(craft)  # type: ignore[index]
-        for mission, craft in reference.subject_objects(SKG.hasComponent):
-            gazetteer.components[mission].add(craft)  # type: ignore[index]
+        for account, owner in _links(reference, SKG.accountOf):
+            gazetteer.account_owner[account] = owner
+        for owner, account in _links(reference, SKG.hasAccount):
+            gazetteer.account_owner.setdefault(account, owner)
+        for craft, mission in _links(reference, SKG.partOfMission):
+            gazetteer.components[mission].add(craft)
+        for mission, craft in _links(reference, SKG.hasComponent):
+            gazetteer.components[mission].add(craft)
+        for person, position in _links(reference, SKG.holdsPosition):
+            org = reference.value(position, SKG.positionIn)
+            titles = frozenset(
+                str(t).casefold() for t in reference.objects(position, SKG.roleTitle)
+            )
+            gazetteer.positions[person].append(
+                (position, org if isinstance(org, URIRef) else None, titles)
+            )
         gazetteer.compile()
         return gazetteer
 
@@ -124,7 +145,8 @@ class Gazetteer:
         if len(text) < 2 or not any(ch.isalnum() for ch in text):
             return
         key = _key(text)
-        if all(existing.entry.iri != entry.iri for existing in self.names[key]):
+        # Keep every spelling: "Hope Probe" and "Hope probe" accept different text.
+        if all((n.entry.iri, n.text) != (entry.iri, text) for n in self.names[key]):
             self.names[key].append(Name(text, entry, kind))
         self.compact[_compact(text)].add(entry.iri)
 
@@ -148,6 +170,7 @@ class Gazetteer:
             superclasses=self.superclasses,
             accounts=dict(self.accounts),
             account_owner=dict(self.account_owner),
+            positions=self.positions,
         )
         for key, names in self.names.items():
             clone.names[key] = list(names)
@@ -204,6 +227,12 @@ class Gazetteer:
 
     def types_of(self, cls: URIRef) -> frozenset[URIRef]:
         return self.superclasses.get(cls, frozenset({cls}))
+
+
+def _links(graph: Graph, predicate: URIRef) -> Iterator[tuple[URIRef, URIRef]]:
+    for subject, obj in graph.subject_objects(predicate):
+        if isinstance(subject, URIRef) and isinstance(obj, URIRef):
+            yield subject, obj
 
 
 def _key(text: str) -> str:

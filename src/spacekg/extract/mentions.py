@@ -20,7 +20,7 @@ def scan(findings: Findings) -> None:
     for handle in _HANDLE.finditer(findings.text):
         account = findings.gazetteer.account(handle.group(1))
         owner = findings.gazetteer.account_owner.get(account) if account else None
-        entry = findings.gazetteer.entries.get(owner) if owner else None  # type: ignore[arg-type]
+        entry = findings.gazetteer.entries.get(owner) if owner else None
         span = Span(handle.start(), handle.end())
         if entry is not None and not findings.covered(span):
             findings.mentions.append(Mention(span, entry))

@@ -120,14 +120,21 @@ def _pair(findings: Findings, left: Entry, right: Entry, between: str, after: st
     # Organizations and missions.
     if len(between) > _GAP // 2 and not (left.is_a(SKG.Rover) and right.is_a(SKG.Lander)):
         return  # only the carrying cue is safe to read across a long clause
-    if left.is_a(SKG.Organization) and right.is_a(SKG.Mission):
-        if _ADJACENT.fullmatch(between) or _PARTICIPATION_BEFORE.search(between):
-            add((left.iri, SKG.participatesIn, right.iri))
-    if left.is_a(SKG.Mission) and right.is_a(SKG.Organization):
-        if between.rstrip().endswith("which") and _WHICH_PART.search(after):
-            add((right.iri, SKG.participatesIn, left.iri))
-        elif _PARTICIPATION_AFTER.search(between) and not re.search(r"[;:]", between):
-            add((right.iri, SKG.participatesIn, left.iri))
+    if (
+        left.is_a(SKG.Organization)
+        and right.is_a(SKG.Mission)
+        and (_ADJACENT.fullmatch(between) or _PARTICIPATION_BEFORE.search(between))
+    ):
+        add((left.iri, SKG.participatesIn, right.iri))
+    if (
+        left.is_a(SKG.Mission)
+        and right.is_a(SKG.Organization)
+        and (
+            (between.rstrip().endswith("which") and _WHICH_PART.search(after))
+            or (_PARTICIPATION_AFTER.search(between) and not re.search(r"[;:]", between))
+        )
+    ):
+        add((right.iri, SKG.participatesIn, left.iri))
     # Landers carry rovers.
     if left.is_a(SKG.Lander) and right.is_a(SKG.Rover) and _CARRY_FORWARD.search(between[:_NEAR]):
         add((left.iri, SKG.carries, right.iri))
@@ -144,9 +151,8 @@ def _pair(findings: Findings, left: Entry, right: Entry, between: str, after: st
             add((left.iri, SKG.developedBy, right.iri))
         elif _OPERATED_BY.search(between):
             add((left.iri, SKG.operatedBy, right.iri))
-    if left.is_a(SKG.Organization) and right.is_a(SKG.Spacecraft) and _ADJACENT.fullmatch(between):
-        if between.strip() == "'s":
-            add((right.iri, SKG.operatedBy, left.iri))
+    if left.is_a(SKG.Organization) and right.is_a(SKG.Spacecraft) and between.strip() == "'s":
+        add((right.iri, SKG.operatedBy, left.iri))
     # Twins.
     if left.is_a(SKG.Spacecraft) and right.is_a(SKG.Spacecraft) and _TWIN.search(between):
         add((right.iri, SKG.twinOf, left.iri))

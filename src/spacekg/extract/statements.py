@@ -109,7 +109,7 @@ def resolve_post_authors(findings: Findings, iris: Iris) -> None:
         assert post.handle is not None and post.display_name is not None
         account = findings.gazetteer.account(post.handle)
         owner = findings.gazetteer.account_owner.get(account) if account else None
-        entry = findings.gazetteer.entries.get(owner) if owner else None  # type: ignore[arg-type]
+        entry = findings.gazetteer.entries.get(owner) if owner else None
         if entry is None or not entry.is_a(SKG.Agent):
             agents = [e for e in findings.gazetteer.lookup(post.display_name) if e.is_a(SKG.Agent)]
             entry = agents[0] if agents else _new_author(findings, iris, post.display_name)
@@ -146,13 +146,8 @@ def find_quotes(findings: Findings, iris: Iris) -> None:
             continue
         # A quote that ends its own sentence ("… ready to go.") is rarely
         # attributed by the next sentence: look back first ("He added: …").
-        after, before = (
-            lambda: _speaker_after(findings, folded, outer.end),
-            lambda: _speaker_before(findings, folded, outer.begin),
-        )
         ends_sentence = words.rstrip("\"'”’»").endswith((".", "!", "?", "…"))
-        first, second = (before, after) if ends_sentence else (after, before)
-        speaker = first() or second()
+        speaker = _speaker(findings, folded, outer, look_back_first=ends_sentence)
         if speaker is None:
             continue
         speaker_entry = (
@@ -172,6 +167,18 @@ def find_quotes(findings: Findings, iris: Iris) -> None:
         )
         seen.append(outer)
     _link_quotes_to_posts(findings)
+
+
+def _speaker(
+    findings: Findings, folded: str, quote: Span, *, look_back_first: bool
+) -> Entry | Span | None:
+    if look_back_first:
+        return _speaker_before(findings, folded, quote.begin) or _speaker_after(
+            findings, folded, quote.end
+        )
+    return _speaker_after(findings, folded, quote.end) or _speaker_before(
+        findings, folded, quote.begin
+    )
 
 
 def _long_enough(words: str) -> bool:
@@ -255,10 +262,8 @@ def _clause_end(folded: str, end: int) -> int:
 
 def _clause_start(folded: str, begin: int) -> int:
     floor = max(0, begin - _WINDOW)
-    last = None
-    for last in re.compile(r"[.!?\n][\"”»']?\s").finditer(folded, floor, begin):
-        pass
-    return last.end() if last else floor
+    ends = list(re.compile(r"[.!?\n][\"”»']?\s").finditer(folded, floor, begin))
+    return ends[-1].end() if ends else floor
 
 
 def _agents_in(findings: Findings, window: Span) -> list[Mention]:

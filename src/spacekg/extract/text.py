@@ -170,12 +170,16 @@ def is_spaceless_script(text: str) -> bool:
 # Dates as news writes them
 # ---------------------------------------------------------------------------
 
-_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
 DATE_EXPRESSION = (
     rf"(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\s+\d{{4}}"
     rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?!\s*,?\s*\d)"
-    rf"|(?:early|mid|late|the\s+end\s+of)?-?\s*{_MONTH}\s+(?:of\s+)?(?:\d{{4}}|this\s+year|next\s+year|last\s+year)"
+    rf"|(?:early|mid|late|the\s+end\s+of)?-?\s*{_MONTH}\s+(?:of\s+)?"
+    r"(?:\d{4}|this\s+year|next\s+year|last\s+year)"
     rf"|{_MONTH}(?=\s+(?:this|next)\b)"
     r"|\d{4}-\d{2}-\d{2}"
     r"|(?:early|mid|late)?-?\s*\d{4}"
