@@ -7,16 +7,11 @@ import json
 import os
 import subprocess
 import sys
-import types
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from spacekg.cli import main
-from spacekg.errors import ArticleError, BuildError
-from spacekg.store import DUMP_FORMATS, current_version
+from spacekg.store import DUMP_FORMATS
 from spacekg.store.formats import Format
 from tests.conftest import ARTICLE_GRAPH, ESA, ROSCOSMOS, sample_quads
 from tests.roundtrip import (
@@ -171,62 +166,3 @@ def test_every_command_has_help() -> None:
         done = spacekg(command, "--help")
         assert done.returncode == 0
         assert b"SPACEKG_STORE" in done.stdout
-
-
-# --- build, against a stand-in for spacekg.build -------------------------------------
-
-
-@dataclass
-class FakeReport:
-    version: str = "v1"
-    articles: list[str] = field(default_factory=list)
-    failures: list[ArticleError] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
-    timings: dict[str, float] = field(default_factory=dict)
-
-
-def fake_build(monkeypatch: pytest.MonkeyPatch, outcome: FakeReport | Exception) -> None:
-    def build(settings: object, *, progress: Callable[[str, int, int], None] | None) -> FakeReport:
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome
-
-    module = types.ModuleType("spacekg.build")
-    module.build = build  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "spacekg.build", module)
-
-
-def test_build_reports_skipped_articles_and_succeeds(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    report = FakeReport(
-        articles=["good.txt"],
-        failures=[ArticleError("empty.txt", "is empty")],
-        counts={"asserted": 1200, "inferred": 300, "noise": 45},
-        timings={"extract": 1.0, "reason": 2.5},
-    )
-    fake_build(monkeypatch, report)
-    assert main(["build", "--store", str(tmp_path)]) == 0
-    out, err = capsys.readouterr()
-    assert err.splitlines() == ["spacekg: skipped empty.txt: is empty"]
-    assert "published v1: 1 article(s), 1 skipped" in out
-    assert "1,200 asserted" in out
-
-
-def test_build_exits_2_when_every_article_failed(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    fake_build(monkeypatch, FakeReport(failures=[ArticleError("a.txt", "is binary")]))
-    assert main(["build", "--store", str(tmp_path)]) == 2
-    assert "spacekg: skipped a.txt: is binary" in capsys.readouterr().err
-
-
-def test_a_failed_build_is_a_one_line_error(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    fake_build(monkeypatch, BuildError("the ontology cannot be read"))
-    assert main(["build", "--store", str(tmp_path)]) == 1
-    out, err = capsys.readouterr()
-    assert out == ""
-    assert err == "spacekg: error: the ontology cannot be read\n"
-    assert current_version(tmp_path) is None
