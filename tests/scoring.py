@@ -65,10 +65,38 @@ def _same_agent(findings: Findings, iri: object, expected: str) -> bool:
     )
 
 
+#: What each relation links, in our ontology; expectations outside it are not scored
+#: (a person "participating" in a mission, a head of a country, a rocket "carrying" a craft).
+DOMAINS = {
+    "participatesIn": (SKG.Organization, SKG.Mission),
+    "partOfMission": (SKG.Spacecraft, SKG.Mission),
+    "carries": (SKG.Spacecraft, SKG.Spacecraft),
+    "affiliatedWith": (SKG.Person, SKG.Organization),
+    "headOf": (SKG.Person, SKG.Organization),
+    "twinOf": (SKG.Spacecraft, SKG.Spacecraft),
+}
+
+
+def _in_model(findings: Findings, subject: str, predicate: str, obj: str) -> bool:
+    domain, range_ = DOMAINS[predicate]
+
+    subjects = findings.gazetteer.lookup(subject)
+    objects = findings.gazetteer.lookup(obj)
+    return any(e.is_a(domain) for e in subjects) and any(e.is_a(range_) for e in objects)
+
+
 def score(findings: Findings, expected: dict) -> dict[str, Score]:  # type: ignore[type-arg]
     scores = {
         k: Score()
-        for k in ("mentions", "statements", "speakers", "languages", "roles", "relations")
+        for k in (
+            "mentions",
+            "statements",
+            "precision",
+            "speakers",
+            "languages",
+            "roles",
+            "relations",
+        )
     }
     anchors = {_norm(findings.text[m.span.begin : m.span.end]) for m in findings.mentions}
     for name in expected["mentions"]:
@@ -90,6 +118,14 @@ def score(findings: Findings, expected: dict) -> dict[str, Score]:  # type: igno
             )
             scores["languages"].add(got.lang == want["lang"], f"{what} -> {got.lang}")
 
+    starts = [_norm(w["text_start"])[:20] for w in expected["statements"]]
+    for statement in statements:
+        text = _norm(statement.text)
+        scores["precision"].add(
+            any(text.startswith(start) or start in text for start in starts),
+            f"{statement.kind}: {statement.text[:40]!r}",
+        )
+
     positions = {(s, o) for s, p, o in findings.facts if p == SKG.holdsPosition}
     titles = {s: str(o) for s, p, o in findings.facts if p == SKG.roleTitle}
     for known in findings.gazetteer.positions.values():
@@ -104,7 +140,7 @@ def score(findings: Findings, expected: dict) -> dict[str, Score]:  # type: igno
         scores["roles"].add(ok, f"{want['person']}: {want['role']}")
 
     for subject, predicate, obj in expected.get("relations", []):
-        if predicate not in RELATIONS:
+        if predicate not in RELATIONS or not _in_model(findings, subject, predicate, obj):
             continue
         ok = any(
             p == RELATIONS[predicate]

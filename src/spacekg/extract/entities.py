@@ -232,8 +232,16 @@ def _people(findings: Findings, text: str, iris: Iris) -> None:
             ):
                 continue
             person = _person_at(findings, iris, name_span)
-            if person is not None:
-                _position(findings, iris, person, title, None, head=False)
+            if person is None:
+                continue
+            title_span = Span(sentence.begin + match.end("title") - len(title), name_span.begin)
+            org = _organization_before(findings, title_span.begin)
+            for mention in findings.mentions_in(title_span):
+                if mention.entry.is_a(SKG.Organization):
+                    # "Arianespace chief executive NAME": the body, then the title.
+                    org = mention.entry
+                    title = findings.text[mention.span.end : name_span.begin].strip(" '’s")
+            _position(findings, iris, person, title, org, head=True)
         for match in _NAME_ROLE_RE.finditer(chunk):
             name_span = Span(
                 sentence.begin + match.start("name"), sentence.begin + match.end("name")
@@ -286,8 +294,11 @@ def _position(
     is_head = head and org is not None and role.lower() in lexicon.HEAD_TITLES
     if org is not None:
         findings.facts.add((person.iri, SKG.headOf if is_head else SKG.affiliatedWith, org.iri))
+    wanted = role.casefold()
     for known, known_org, titles in findings.gazetteer.positions.get(person.iri, ()):
-        if role.casefold() in titles and (org is None or known_org == org.iri):
+        # "chief executive" is the known "Chief Executive Officer"; "Director General" is itself.
+        same_role = any(t.startswith(wanted) or wanted.startswith(t) for t in titles)
+        if same_role and (org is None or known_org == org.iri):
             # The gazetteer knows this post already: the article confirms it.
             findings.facts.add((person.iri, SKG.holdsPosition, known))
             return

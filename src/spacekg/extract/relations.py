@@ -59,7 +59,10 @@ def find(findings: Findings, iris: Iris) -> None:
 # Pairs of mentions in one sentence
 # ---------------------------------------------------------------------------
 
-_ADJACENT = re.compile(r"\s*(?:'s|-|/|&|and|,)?\s*(?:the\s+)?", re.IGNORECASE)
+#: "ESA-Roscosmos ExoMars", "ISRO's Chandrayaan-3", "the European Space Agency's (ESA) Juice".
+_ADJACENT = re.compile(
+    r"\)?\s*(?:'s|-|/|&|and|,)?\s*(?:\([^()]{1,15}\)\s*)?(?:the\s+)?", re.IGNORECASE
+)
 _PARTICIPATION_AFTER = re.compile(
     r"\b(?:by|with|between|alongside|partners?|partnership|together)\b|,\s*which\s*$",
     re.IGNORECASE,
@@ -81,12 +84,19 @@ _CARRY_FORWARD = re.compile(
 )
 _CARRY_BACKWARD = re.compile(
     r"\b(?:with|aboard|on\s+board|onboard|inside|atop|carried\s+by|delivered\s+by|"
-    r"deployed\s+by|via)\b",
+    r"deployed\s+by|via|attached\s+to)\b",
+    re.IGNORECASE,
+)
+#: Cues that say one craft carries another whatever their kinds (not "with").
+_CARRIED = re.compile(
+    r"\b(?:carr(?:y|ies|ying|ied)(?:\s+by)?|aboard|on\s+board|onboard|attached\s+to|"
+    r"deployed\s+(?:by|from)|released\s+(?:by|from))\b",
     re.IGNORECASE,
 )
 _COMPONENT_OF = re.compile(
-    r"^\s*(?:'s|,)?\s*(?:(?:is|was|will\s+be)\s+)?(?:a\s+)?(?:part|component|element)\s+of\b|"
-    r"^\s*(?:of|for|on)\s+(?:the\s+)?$",
+    r"^[^.;]{0,25}?\b(?:part|component|element|centrepiece|centerpiece|heart|core)\s+of\b|"
+    r"^\s*(?:lander|rover|orbiter|spacecraft|probe|module)?\s*(?:of|for|on|from)\s+(?:the\s+)?"
+    r"(?:[^,.;()]{1,60}'s\s+(?:\([^()]{1,15}\)\s*)?)?$",
     re.IGNORECASE,
 )
 _MISSION_HAS = re.compile(
@@ -118,8 +128,10 @@ def _pairs(findings: Findings, text: str, mentions: list[Mention]) -> None:
 def _pair(findings: Findings, left: Entry, right: Entry, between: str, after: str) -> None:
     add = findings.facts.add
     # Organizations and missions.
-    if len(between) > _GAP // 2 and not (left.is_a(SKG.Rover) and right.is_a(SKG.Lander)):
-        return  # only the carrying cue is safe to read across a long clause
+    if left.is_a(SKG.Spacecraft) and right.is_a(SKG.Spacecraft):
+        _carrying(findings, left, right, between)
+    if len(between) > _GAP // 2:
+        return  # only the carrying cues are safe to read across a long clause
     if (
         left.is_a(SKG.Organization)
         and right.is_a(SKG.Mission)
@@ -135,11 +147,6 @@ def _pair(findings: Findings, left: Entry, right: Entry, between: str, after: st
         )
     ):
         add((right.iri, SKG.participatesIn, left.iri))
-    # Landers carry rovers.
-    if left.is_a(SKG.Lander) and right.is_a(SKG.Rover) and _CARRY_FORWARD.search(between[:_NEAR]):
-        add((left.iri, SKG.carries, right.iri))
-    if left.is_a(SKG.Rover) and right.is_a(SKG.Lander) and _CARRY_BACKWARD.search(between[-_NEAR:]):
-        add((right.iri, SKG.carries, left.iri))
     # Spacecraft and missions.
     if left.is_a(SKG.Spacecraft) and right.is_a(SKG.Mission) and _COMPONENT_OF.search(between):
         add((left.iri, SKG.partOfMission, right.iri))
@@ -165,6 +172,28 @@ def _pair(findings: Findings, left: Entry, right: Entry, between: str, after: st
         and re.search(r"\bto\s+(?:the\s+)?$", between)
     ):
         add((left.iri, SKG.destination, right.iri))
+
+
+def _carrying(findings: Findings, left: Entry, right: Entry, between: str) -> None:
+    """Landers carry rovers ("… rover will fly with the Kazachok landing platform"), and
+    any craft may carry another ("Perseverance … carrying the Ingenuity helicopter")."""
+    add = findings.facts.add
+    near_left, near_right = between[:_NEAR], between[-_NEAR:]
+    if left.is_a(SKG.Lander) and right.is_a(SKG.Rover):
+        if _CARRY_FORWARD.search(near_left) or _CARRY_FORWARD.search(near_right):
+            add((left.iri, SKG.carries, right.iri))
+        return
+    if left.is_a(SKG.Rover) and right.is_a(SKG.Lander):
+        if _CARRY_BACKWARD.search(near_right):
+            add((right.iri, SKG.carries, left.iri))
+        return
+    cue = _CARRIED.search(near_right)
+    if cue is None:
+        return
+    if re.search(r"\b(?:by|aboard|on\s+board|onboard|attached\s+to|from)\b", cue.group(), re.I):
+        add((right.iri, SKG.carries, left.iri))  # "Y … attached to the belly of X"
+    else:
+        add((left.iri, SKG.carries, right.iri))  # "X … carrying the Y"
 
 
 # ---------------------------------------------------------------------------
