@@ -225,3 +225,19 @@ def test_the_seed_postponement_has_its_cause(real_store: Path) -> None:
              ?c rdfs:label ?cause . FILTER(LANG(?cause) = "en") }""",
     )
     assert {"COVID-19 pandemic"} <= {r["cause"] for r in rows}
+
+
+def test_a_build_records_its_inputs_so_serve_knows_when_it_is_stale(
+    tmp_path: Path,
+) -> None:
+    from spacekg.build import inputs_fingerprint
+    from spacekg.cli import _stale
+
+    data, store = _data(tmp_path), tmp_path / "store"
+    settings = load_settings({"data": data, "store": store}, environ={})
+    build_module.build(settings)
+    assert open_store(store).metadata["inputs"] == inputs_fingerprint(settings)
+    assert not _stale(settings)
+
+    (data / "articles" / "new.txt").write_text("date 2022-03-01 ESA said nothing.")
+    assert _stale(settings)

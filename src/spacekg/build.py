@@ -8,6 +8,7 @@ out; the others still publish.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from rdflib.term import Node
 
 from spacekg import reasoning, validation
 from spacekg.articles import Article, read_article
+from spacekg.config import Settings
 from spacekg.errors import ArticleError, BuildError, InconsistencyError, ValidationError
 from spacekg.extract import Gazetteer, extract
 from spacekg.store import publish
@@ -49,16 +51,30 @@ class Inputs:
     failures: list[ArticleError]
 
 
-def build(settings: object, *, progress: Progress | None = None) -> BuildReport:
+def inputs_fingerprint(settings: Settings) -> str:
+    """A digest of every input file's name, size and modification time.
+
+    Stored with each build, so `serve` can tell whether the published graph is
+    older than the data it was built from without reading the files.
+    """
+    paths = [settings.ontology_file, settings.shapes_file]
+    for folder, pattern in ((settings.reference_dir, "*.ttl"), (settings.articles_dir, "*.txt")):
+        paths += sorted(folder.glob(pattern)) if folder.is_dir() else []
+    digest = hashlib.sha256()
+    for path in paths:
+        stat = path.stat() if path.exists() else None
+        digest.update(f"{path}\0{stat and stat.st_size}\0{stat and stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def build(settings: Settings, *, progress: Progress | None = None) -> BuildReport:
     """Build the knowledge graph from `settings.data` and publish it to `settings.store`.
 
     Raises BuildError (or a subclass) when nothing can be published; the
     previously published graph is then untouched.
     """
-    from spacekg.config import Settings
-
-    assert isinstance(settings, Settings)
     report = BuildReport()
+    fingerprint = inputs_fingerprint(settings)
     iris = settings.iris
     clock = _Clock(report.timings)
 
@@ -104,6 +120,7 @@ def build(settings: object, *, progress: Progress | None = None) -> BuildReport:
                 "inferred": str(len(closure.inferred)),
                 "noise": str(closure.noise),
                 "base": iris.base,
+                "inputs": fingerprint,
             },
         )
         if progress:

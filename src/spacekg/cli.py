@@ -92,11 +92,20 @@ def dump_command(args: argparse.Namespace) -> int:
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    """Serve the published graph over HTTP, building it first when there is none."""
+    """Serve the published graph over HTTP, building it first when it is missing or
+    older than the data (any article, reference file or ontology changed)."""
     settings = _settings(args)
     if current_version(settings.store) is None:
         print(f"{PROG}: nothing built at {settings.store} yet: building first", file=sys.stderr)
         _build(settings)
+    elif _stale(settings):
+        print(f"{PROG}: {settings.data} changed since the last build: rebuilding", file=sys.stderr)
+        try:
+            _build(settings)
+        except SpacekgError as exc:
+            # The last good build is still published: serve it, and say why it is old.
+            print(f"{PROG}: error: {exc}", file=sys.stderr)
+            print(f"{PROG}: serving the previous build", file=sys.stderr)
     # Imported here: the other commands need neither Flask nor waitress.
     import waitress
 
@@ -120,6 +129,13 @@ def serve_command(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------
+
+
+def _stale(settings: Settings) -> bool:
+    from spacekg.build import inputs_fingerprint
+
+    built_from = open_store(settings.store).metadata.get("inputs")
+    return built_from != inputs_fingerprint(settings)
 
 
 def _build(settings: Settings) -> int:
