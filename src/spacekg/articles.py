@@ -17,7 +17,9 @@ from pathlib import Path
 from spacekg.errors import ArticleError
 
 _DATE_MARKER = re.compile(r"\A\s*date\s+(\d{4})-(\d{2})-(\d{2})(?![\d-])[ \t]*\n?\s*", re.I)
-_MONTHS = [
+#: English month names as news datelines write them (not calendar.month_name: that follows
+#: the process locale).
+MONTHS = [
     "january",
     "february",
     "march",
@@ -32,7 +34,7 @@ _MONTHS = [
     "december",
 ]
 _DATELINE = re.compile(
-    r"\b(?:(?P<month>" + "|".join(_MONTHS) + r")\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})"
+    r"\b(?:(?P<month>" + "|".join(MONTHS) + r")\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})"
     r"|(?P<iso>\d{4}-\d{2}-\d{2}))\b",
     re.I,
 )
@@ -126,7 +128,7 @@ def _split_date(source: str, text: str) -> tuple[date, str]:
         year, month, day = (int(part) for part in dateline["iso"].split("-"))
     else:
         year = int(dateline["year"])
-        month = _MONTHS.index(dateline["month"].lower()) + 1
+        month = MONTHS.index(dateline["month"].lower()) + 1
         day = int(dateline["day"])
     return _make_date(source, year, month, day), text.lstrip()
 

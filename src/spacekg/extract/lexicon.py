@@ -8,6 +8,7 @@ causes and dates.
 
 from __future__ import annotations
 
+from spacekg.articles import MONTHS
 from spacekg.vocab import SKG
 
 #: Nouns that follow a craft's or mission's name ("the Pragyan rover"), longest first.
@@ -194,17 +195,14 @@ NOT_NAMES = frozenset(
     ]
 )
 
-#: Titles of office, longest first. A title in HEAD_TITLES makes its holder head of the body.
-ROLE_TITLES = (
+#: Titles whose holder heads the body named with them ("ESA Director General NAME").
+HEAD_ROLE_TITLES = (
     "Director General",
     "Director-General",
-    "Deputy Director General",
     "Secretary-General",
     "Secretary General",
-    "Deputy Administrator",
-    "Associate Administrator",
-    "Acting Administrator",
     "Administrator",
+    "Acting Administrator",
     "Chairperson",
     "Chairman",
     "Chairwoman",
@@ -212,14 +210,22 @@ ROLE_TITLES = (
     "Chief Executive Officer",
     "Chief Executive",
     "CEO",
-    "Vice President",
     "President",
+    "Head",
+    "Director",
+)
+
+#: Every title of office the extractor recognises before a name.
+ROLE_TITLES = (
+    *HEAD_ROLE_TITLES,
+    "Deputy Director General",
+    "Deputy Administrator",
+    "Associate Administrator",
+    "Vice President",
     "Prime Minister",
     "Deputy Prime Minister",
     "Minister",
     "Deputy Director",
-    "Director",
-    "Head",
     "Chief Scientist",
     "Chief Engineer",
     "Project Scientist",
@@ -240,27 +246,7 @@ ROLE_TITLES = (
     "Taikonaut",
 )
 
-HEAD_TITLES = frozenset(
-    t.lower()
-    for t in (
-        "Director General",
-        "Director-General",
-        "Secretary-General",
-        "Secretary General",
-        "Administrator",
-        "Acting Administrator",
-        "Chairperson",
-        "Chairman",
-        "Chairwoman",
-        "Chair",
-        "Chief Executive Officer",
-        "Chief Executive",
-        "CEO",
-        "President",
-        "Head",
-        "Director",
-    )
-)
+HEAD_TITLES = frozenset(title.lower() for title in HEAD_ROLE_TITLES)
 
 #: Lower-case nouns of a role given after a name ("NAME, leader of the … team").
 ROLE_NOUNS = (
@@ -372,20 +358,6 @@ POSTPONE_VERBS = (
     "scrubbed",
 )
 
-MONTHS = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
 
 MONTH_ABBREVIATIONS = {m[:3]: i + 1 for i, m in enumerate(MONTHS)} | {"sept": 9}
 
