@@ -36,6 +36,8 @@ class SKG(DefinedNamespace):
     Place: URIRef
     Country: URIRef
     CelestialBody: URIRef
+    LaunchSite: URIRef
+    SurfaceFeature: URIRef
     Mission: URIRef
     Spacecraft: URIRef
     Rover: URIRef
@@ -117,6 +119,10 @@ class SKG(DefinedNamespace):
     madeIn: URIRef
     launchVehicle: URIRef
     destination: URIRef
+    launchSite: URIRef
+    landingSite: URIRef
+    locatedOn: URIRef
+    locatedIn: URIRef
     launchDate: URIRef
     plannedLaunchDate: URIRef
 
