@@ -1,7 +1,7 @@
 """New things the gazetteer does not know, found by the patterns of the genre.
 
-"the Pragyan rover", "a lander called Vikram", "the Artemis II mission",
-"ISRO Chairman S. Somanath", "Pietro Baglioni, leader of the rover team":
+"the Pathmaker rover", "a lander called Heron", "the Moonshot 7 mission",
+"Agency Chairman A. Quill", "Ben Stone, leader of the rover team":
 each yields an entity typed by the pattern, with a stable slug made from its
 name, and the positions and affiliations the words state.
 """
@@ -31,7 +31,7 @@ _NAMED_RE = re.compile(
 _TITLES = "|".join(re.escape(t) for t in sorted(lexicon.ROLE_TITLES, key=len, reverse=True))
 _TITLE_NAME_RE = re.compile(rf"\b(?P<title>{_TITLES})\s+(?P<name>{PERSON_NAME})")
 _ROLE_NOUNS = "|".join(lexicon.ROLE_NOUNS)
-#: "launch director Charlie Blackwell-Thompson", "Artemis mission manager Mike Sarafin".
+#: "launch director Ann Lee-Hart", "Moonshot mission manager Bo Tan".
 _ROLE_NAME_RE = re.compile(
     rf"(?<![\w,])(?P<title>(?:[\w-]+\s+){{0,2}}(?:{_ROLE_NOUNS}))\s+(?P<name>{PERSON_NAME})"
 )
@@ -185,7 +185,7 @@ def _plausible_thing_name(name: str) -> bool:
 def _resolve_component(
     findings: Findings, covering: list[Mention], span: Span, kind: re.Match[str], cls: URIRef
 ) -> None:
-    """ "the ExoMars rover": a mission's name plus a kind noun names the mission's craft."""
+    """ "the Moonshot rover": a mission's name plus a kind noun names the mission's craft."""
     if len(covering) != 1 or cls in (SKG.Mission, SKG.LaunchVehicle):
         return
     mission = covering[0]

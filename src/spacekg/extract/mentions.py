@@ -28,7 +28,7 @@ def scan(findings: Findings) -> None:
 
 def scan_local(findings: Findings) -> None:
     """Mentions of the article's new names anywhere, and of people by surname after
-    their first full mention ("Josef Aschbacher … Aschbacher wrote")."""
+    their first full mention ("Ada Quill … Quill wrote")."""
     local = Gazetteer(superclasses=findings.gazetteer.superclasses)
     first_seen: dict[str, int] = {}
     for mention in sorted(findings.mentions, key=lambda m: m.span.begin):

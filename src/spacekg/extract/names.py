@@ -14,11 +14,11 @@ _WORD = (
 )
 _INITIAL = rf"[{_UPPER}]\."
 
-#: A person's name: two to four capitalised words, initials allowed ("S. Somanath").
+#: A person's name: two to four capitalised words, initials allowed ("A. Quill").
 PERSON_NAME = rf"(?:{_INITIAL}\s*){{0,2}}{_WORD}(?:\s+(?:{_INITIAL}\s*)?{_WORD}){{0,3}}"
 PERSON_NAME_RE = re.compile(PERSON_NAME)
 
-#: One token of a thing's name: capitalised, or digits, or a Roman numeral ("Artemis II").
+#: One token of a thing's name: capitalised, or digits, or a Roman numeral ("Moonshot II").
 NAME_TOKEN = re.compile(rf"[{_UPPER}0-9][\w'’.-]*|[{_LOWER}]+[{_UPPER}][\w'’-]*")
 
 

@@ -29,7 +29,7 @@ from spacekg.vocab import SKG, Iris
 
 #: Farthest apart (in characters) two mentions may be for a relation between them.
 _GAP = 160
-#: How close to the mention a cue word must stand ("… with the Kazachok lander").
+#: How close to the mention a cue word must stand ("… with the Heron lander").
 _NEAR = 45
 
 
@@ -59,7 +59,7 @@ def find(findings: Findings, iris: Iris) -> None:
 # Pairs of mentions in one sentence
 # ---------------------------------------------------------------------------
 
-#: "ESA-Roscosmos ExoMars", "ISRO's Chandrayaan-3", "the European Space Agency's (ESA) Juice".
+#: "OA-NSA Moonshot", "OA's Moonshot 7", "the Orbital Agency's (OA) Moonshot".
 _ADJACENT = re.compile(
     r"\)?\s*(?:'s|-|/|&|and|,)?\s*(?:\([^()]{1,15}\)\s*)?(?:the\s+)?", re.IGNORECASE
 )
@@ -175,8 +175,8 @@ def _pair(findings: Findings, left: Entry, right: Entry, between: str, after: st
 
 
 def _carrying(findings: Findings, left: Entry, right: Entry, between: str) -> None:
-    """Landers carry rovers ("… rover will fly with the Kazachok landing platform"), and
-    any craft may carry another ("Perseverance … carrying the Ingenuity helicopter")."""
+    """Landers carry rovers ("… rover will fly with the Heron landing platform"), and
+    any craft may carry another ("Pathmaker … carrying the Kite helicopter")."""
     add = findings.facts.add
     near_left, near_right = between[:_NEAR], between[-_NEAR:]
     if left.is_a(SKG.Lander) and right.is_a(SKG.Rover):

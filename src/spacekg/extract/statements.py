@@ -204,7 +204,7 @@ def _speaker_after(findings: Findings, folded: str, end: int) -> Entry | Span | 
         return people[0].entry if people else span
     before_verb = [m for m in agents if m.span.end <= verb.start()]
     if before_verb:
-        # "…," Ken Bowersox, associate administrator of NASA's …, had said:
+        # "…," Ben Stone, associate administrator of the agency's …, had said:
         # the speaker comes first; a person outranks the body they speak for.
         return _prefer_person(before_verb, first=True)
     after_verb = [m for m in agents if m.span.begin >= verb.end()]

@@ -79,7 +79,7 @@ _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)]*(?=\s+|$)|\n")
 def sentences(text: str) -> list[Span]:
     """Spans of the sentences of `text`: split at . ! ? … and line breaks.
 
-    A full stop after an abbreviation ("Sept.") or an initial ("S. Somanath")
+    A full stop after an abbreviation ("Sept.") or an initial ("A. Quill")
     does not end a sentence.
     """
     spans: list[Span] = []
@@ -102,7 +102,7 @@ def _is_abbreviation(text: str, dot: int) -> bool:
         return False
     token = word.group(1)
     if len(token) == 1 and token.isupper():
-        return True  # an initial: "S. Somanath"
+        return True  # an initial: "A. Quill"
     if re.fullmatch(r"(?:[A-Z]\.)*[A-Z]", text[max(0, dot - 6) : dot].split()[-1] or ""):
         return True  # "U.S."
     return token.lower() in lexicon.ABBREVIATIONS
