@@ -5,33 +5,18 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from rdflib import Graph
 
 from spacekg.articles import Article
-from spacekg.extract import Gazetteer, analyse
+from spacekg.extract import analyse
 from spacekg.vocab import Iris
 
-REFERENCE = """
-@prefix skg: <https://w3id.org/spacekg/ontology#> .
-@prefix res: <https://w3id.org/spacekg/resource/> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
-res:orbital-agency a skg:Agency ; rdfs:label "Orbital Agency"@en ; skos:altLabel "OA"@en ;
-    skg:hasAccount res:account-oa .
-res:account-oa a skg:Account ; skg:handle "oa" .
-res:jane-roe a skg:Person ; rdfs:label "Jane Roe"@en ; skg:hasAccount res:account-janeroe .
-res:account-janeroe a skg:Account ; skg:handle "JaneRoe" .
-res:moonshot-7 a skg:Mission ; rdfs:label "Moonshot 7"@en .
-"""
-GAZETTEER = Gazetteer.from_graph(
-    Graph().parse(data=REFERENCE, format="turtle"), Graph().parse("ontology/spacekg.ttl")
-)
+from .tiny_gazetteer import GAZETTEER, findings_of
+
 WORDS = "We are ready for launch"
 
 
 def _statements(body: str) -> list[tuple[str, str, str, str]]:
-    article = Article(source="t.txt", stem="t", date=date(2022, 3, 4), body=body)
-    findings = analyse(article, GAZETTEER, Iris())
+    findings = findings_of(body)
     return [
         (s.kind, s.text, s.speaker.label if s.speaker else "", s.lang)
         for s in findings.posts + findings.quotes

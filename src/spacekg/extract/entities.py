@@ -90,8 +90,8 @@ def _kind_nouns(findings: Findings, text: str, iris: Iris) -> None:
             if any(e.is_a(cls) for e in known):
                 findings.mentions.append(Mention(span, next(e for e in known if e.is_a(cls))))
             continue
-        if not _plausible_thing_name(name):
-            continue
+        if not _plausible_thing_name(name) or _MODIFIER_OF.match(text, kind_match.end()):
+            continue  # "the Moonshot mission manager": the kind noun modifies, names nothing
         entry = _new_entry(findings, iris, name, cls)
         findings.mentions.append(Mention(span, entry))
 
@@ -287,10 +287,18 @@ def _organization_before(findings: Findings, position: int) -> Entry | None:
     return best
 
 
+_MODIFIER_OF = re.compile(
+    r"[ \t]+(?:team|manager|director|control|controllers?|operations|scientists?|engineers?|"
+    r"lead|leader|chief|officials?|programme|program|patch|logo|designer|specialist)\b",
+    re.IGNORECASE,
+)
+_AGE = re.compile(r"^\d+-year-old\s+", re.IGNORECASE)
+
+
 def _position(
     findings: Findings, iris: Iris, person: Entry, role: str, org: Entry | None, *, head: bool
 ) -> None:
-    role = " ".join(role.split())
+    role = _AGE.sub("", " ".join(role.split()))  # "90-year-old astronomer": the role is astronomer
     is_head = head and org is not None and role.lower() in lexicon.HEAD_TITLES
     if org is not None:
         findings.facts.add((person.iri, SKG.headOf if is_head else SKG.affiliatedWith, org.iri))

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 
-from rdflib import Literal
+from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
 from spacekg.extract import lexicon
@@ -29,30 +30,53 @@ from spacekg.vocab import SKG, Iris
 
 #: Farthest apart (in characters) two mentions may be for a relation between them.
 _GAP = 160
+#: "… can return to Earth": the way home is not a destination.
+_RETURN = re.compile(r"\b(?:return|returns|returned|returning|back|home)\b", re.IGNORECASE)
 #: How close to the mention a cue word must stand ("… with the Heron lander").
 _NEAR = 45
 
 
+_ANAPHOR = re.compile(r"\b(?:the|this|its)\s+(?:mission|launch|spacecraft|probe|flight)\b", re.I)
+
+
 def find(findings: Findings, iris: Iris) -> None:
     """Add every relation the article's sentences state."""
-    topic: Entry | None = None
+    topic = _topic(findings)
     postponements = 0
+    text = fold(findings.text)
     for sentence in sentences(findings.text):
         mentions = sorted(findings.mentions_in(sentence), key=lambda m: m.span.begin)
-        text = fold(findings.text)
         _pairs(findings, text, mentions)
-        missions = [m.entry for m in mentions if m.entry.is_a(SKG.Mission)]
+        missions = [m for m in mentions if m.entry.is_a(SKG.Mission)]
         crafts = [m.entry for m in mentions if m.entry.is_a(SKG.Spacecraft)]
-        launched = missions[0] if missions else crafts[0] if crafts else None
+        launched = missions[0].entry if missions else crafts[0] if crafts else None
         if launched is not None:
             _launch_dates(findings, text, sentence, launched)
-        mission = missions[0] if missions else topic
+        # "The mission, a follow-on to X-2, was delayed": a definite reference before
+        # any name means the article's own mission, not the one named in passing.
+        anaphor = _ANAPHOR.search(text, sentence.begin, sentence.end)
+        mission = topic
+        if missions and not (anaphor and anaphor.start() < missions[0].span.begin):
+            mission = missions[0].entry
         if mission is not None:
             postponements += _dates(
                 findings, iris, text, sentence, mission, mentions, postponements
             )
-        if missions:
-            topic = missions[-1]
+
+
+def _topic(findings: Findings) -> Entry | None:
+    """The mission the article is about: the one it names most often (first, on a tie)."""
+    counts: dict[URIRef, int] = {}
+    first: dict[URIRef, Entry] = {}
+    for mention in sorted(findings.mentions, key=lambda m: m.span.begin):
+        if mention.entry.is_a(SKG.Mission):
+            counts[mention.entry.iri] = counts.get(mention.entry.iri, 0) + 1
+            first.setdefault(mention.entry.iri, mention.entry)
+    if not counts:
+        return None
+    order = list(first)
+    best = max(order, key=lambda iri: (counts[iri], -order.index(iri)))
+    return first[best]
 
 
 # ---------------------------------------------------------------------------
@@ -170,6 +194,7 @@ def _pair(findings: Findings, left: Entry, right: Entry, between: str, after: st
         left.is_a(SKG.Mission)
         and right.is_a(SKG.CelestialBody)
         and re.search(r"\bto\s+(?:the\s+)?$", between)
+        and not _RETURN.search(between)
     ):
         add((left.iri, SKG.destination, right.iri))
 
@@ -226,6 +251,14 @@ _CAUSE = re.compile(
     r"\b(?:" + "|".join(re.escape(c) for c in lexicon.CAUSE_CUES) + r")\s+(?:the\s+)?",
     re.IGNORECASE,
 )
+_LANDING_ONLY = re.compile(r"\b(?:landing|touchdown|docking|splashdown|return)\b", re.I)
+_LAUNCH_WORD = re.compile(r"\b(?:launch\w*|lift\s*-?\s*off|fly|flight|blast\s*-?\s*off)\b", re.I)
+_PAST = re.compile(
+    r"\b(?:was|were|had\s+been|got)\s+(?:\w+\s+)?(?:"
+    + "|".join(re.escape(v) for v in lexicon.POSTPONE_VERBS)
+    + r")\b",
+    re.I,
+)
 _LAUNCHED = re.compile(
     rf"\b(?:launched|lifted\s+off|blasted\s+off|took\s+off)\b[^.;]{{0,40}}?\b(?:on|in)\s+{_DATE}",
     re.IGNORECASE,
@@ -252,8 +285,12 @@ def _dates(
                 if when:
                     add((mission.iri, SKG.plannedLaunchDate, _literal(when)))
         return 0
-    previous = _first_date(_PREVIOUS, chunk, today)
-    new = _first_date(_NEW_DATE, chunk[postponed.end() :], today)
+    if _LANDING_ONLY.search(chunk) and not _LAUNCH_WORD.search(chunk):
+        return 0  # a landing moved, not a launch
+    # "was delayed to July 20" in a later article: the July 20 before the article.
+    past = bool(_PAST.search(chunk))
+    previous = _first_date(_PREVIOUS, chunk, today, past=True)
+    new = _first_date(_NEW_DATE, chunk[postponed.end() :], today, past=past)
     causes = list(_causes(findings, text, sentence, postponed.end(), mentions))
     if previous is None and new is None and not causes:
         return 0
@@ -283,9 +320,11 @@ def _launch_dates(findings: Findings, text: str, sentence: Span, launched: Entry
             findings.facts.add((launched.iri, SKG.launchDate, _literal(when)))
 
 
-def _first_date(pattern: re.Pattern[str], chunk: str, today: object) -> FuzzyDate | None:
+def _first_date(
+    pattern: re.Pattern[str], chunk: str, today: date, *, past: bool = False
+) -> FuzzyDate | None:
     match = pattern.search(chunk)
-    return parse_date_expression(match["date"], today) if match else None  # type: ignore[arg-type]
+    return parse_date_expression(match["date"], today, past=past) if match else None
 
 
 def _causes(
