@@ -17,7 +17,7 @@ from .extraction_fixtures import ARTICLES, IRIS, gazetteer
 from .scoring import Score, load, score
 
 FLOORS = {
-    "mentions": 0.65,
+    "mentions": 0.80,
     "statements": 0.70,
     "precision": 1.00,
     "speakers": 0.90,
