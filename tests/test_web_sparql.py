@@ -151,7 +151,7 @@ def test_dataset_parameters_sit_in_the_url_for_a_direct_post(live_server: LiveSe
         ("text/tab-separated-values", "text/tab-separated-values"),
         ("application/json", "application/sparql-results+json"),
         ("text/csv;q=0.5, application/sparql-results+xml;q=0.9", "application/sparql-results+xml"),
-        ("text/html, */*;q=0.1", "application/sparql-results+json"),
+        ("application/x-unknown, */*;q=0.1", "application/sparql-results+json"),
         ("image/png", "application/sparql-results+json"),
     ],
     ids=["xml", "csv", "tsv", "json-alias", "q-values", "wildcard", "nothing-we-have"],

@@ -42,6 +42,11 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _words(text: str) -> tuple[str, ...]:
+    """A list setting: items separated by commas or white space."""
+    return tuple(item for item in text.replace(",", " ").split() if item)
+
+
 def _flag(text: str) -> bool:
     lowered = text.strip().lower()
     if lowered in {"1", "true", "yes", "on"}:
@@ -72,6 +77,35 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_float,
     ),
     Setting(
+        "query_workers",
+        4,
+        "Worker processes running SPARQL queries; more queries wait for a free one.",
+        _positive_int,
+    ),
+    Setting(
+        "result_limit",
+        10_000,
+        "Most solutions (or triples) a SPARQL query returns; longer results are cut.",
+        _positive_int,
+    ),
+    Setting(
+        "service_allowlist",
+        (),
+        "Endpoint IRIs a SPARQL query may name in SERVICE (none: federation is off).",
+        _words,
+    ),
+    Setting(
+        "cors_origins",
+        ("*",),
+        "Origins allowed to read /sparql from a browser (CORS): '*' for any, empty for none.",
+        _words,
+    ),
+    Setting(
+        "cache_control",
+        "public, max-age=60",
+        "Cache-Control header of SPARQL results (ETags make revalidation cheap).",
+    ),
+    Setting(
         "progress",
         True,
         "Show a progress display on long builds (when stderr is a terminal).",
@@ -93,6 +127,11 @@ class Settings:
     threads: int
     max_article_bytes: int
     query_timeout: float
+    query_workers: int
+    result_limit: int
+    service_allowlist: tuple[str, ...]
+    cors_origins: tuple[str, ...]
+    cache_control: str
     progress: bool
 
     @property

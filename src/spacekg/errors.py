@@ -56,4 +56,15 @@ class StoreError(SpacekgError):
 
 
 class QueryError(SpacekgError):
-    """A SPARQL query is malformed or not allowed."""
+    """A SPARQL query is malformed or not allowed.
+
+    `position` is the (line, column) of a syntax error, both from 1, when known.
+    """
+
+    def __init__(self, message: str, position: tuple[int, int] | None = None) -> None:
+        super().__init__(message)
+        self.position = position
+
+
+class QueryTimeoutError(SpacekgError):
+    """A query ran out of time (or waited too long for a free worker) and was stopped."""

@@ -7,7 +7,7 @@ changing. Callers see strings and bytes, never engine objects.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any, Protocol
 
 from spacekg.store.formats import Format, QueryKind
@@ -21,12 +21,23 @@ class QueryResult(Protocol):
         """SELECT, ASK or GRAPH (CONSTRUCT/DESCRIBE): decides the formats offered."""
         ...
 
-    def serialize(self, fmt: Format | str) -> bytes:
-        """The result written in `fmt` (a Format, a short name or a media type).
+    @property
+    def truncated(self) -> bool:
+        """True once serialize() or table() left solutions out to keep to its `limit`."""
+        ...
+
+    def serialize(self, fmt: Format | str, *, limit: int | None = None) -> bytes:
+        """The result written in `fmt` (a Format, a short name or a media type),
+        at most `limit` solutions (or triples) of it when a limit is given.
 
         Raises QueryError when the format does not suit the result's kind.
         A result can be serialized once: its solutions are streamed from the store.
         """
+        ...
+
+    def table(self, limit: int) -> dict[str, Any]:
+        """The result as SPARQL JSON results (parsed), at most `limit` rows; a graph
+        result as rows of `subject`, `predicate`, `object`. Instead of serialize()."""
         ...
 
 
@@ -49,6 +60,7 @@ class Store(Protocol):
         *,
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
+        allowed_services: Collection[str] = (),
     ) -> QueryResult:
         """Run a SPARQL 1.1 query.
 
@@ -56,6 +68,7 @@ class Store(Protocol):
         (and FROM / FROM NAMED in the query are honoured). With them, the
         dataset is exactly what the SPARQL protocol says: the listed graphs, an
         omitted list meaning an empty default graph or no named graphs.
+        SERVICE is refused unless its target is one of `allowed_services`.
         Raises QueryError for syntax errors, updates and refused features.
         """
         ...

@@ -8,7 +8,7 @@ elsewhere.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,7 +17,14 @@ import pyoxigraph as ox
 
 from spacekg.errors import QueryError, StoreError
 from spacekg.store import builds
-from spacekg.store.formats import DUMP_FORMATS, Format, QueryKind, find_format, formats_for
+from spacekg.store.formats import (
+    DUMP_FORMATS,
+    GRAPH_FORMATS,
+    Format,
+    QueryKind,
+    find_format,
+    formats_for,
+)
 from spacekg.store.policy import check_query, syntax_error
 from spacekg.vocab import PREFIXES
 
@@ -26,6 +33,7 @@ from spacekg.vocab import PREFIXES
 _DUMP_CHUNK = 20_000
 
 _RawResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 class OxigraphResult:
@@ -34,6 +42,7 @@ class OxigraphResult:
     def __init__(self, raw: _RawResult) -> None:
         self._raw = raw
         self._consumed = False
+        self.truncated = False
         if isinstance(raw, ox.QuerySolutions):
             self._kind = QueryKind.SELECT
         elif isinstance(raw, ox.QueryBoolean):
@@ -45,13 +54,17 @@ class OxigraphResult:
     def kind(self) -> QueryKind:
         return self._kind
 
-    def serialize(self, fmt: Format | str) -> bytes:
-        """The result in `fmt`; raises QueryError when `fmt` does not suit the kind."""
+    def serialize(self, fmt: Format | str, *, limit: int | None = None) -> bytes:
+        """The result in `fmt`; raises QueryError when `fmt` does not suit the kind.
+
+        With `limit`, at most that many solutions (or triples) are written and
+        `truncated` says whether some were left out.
+        """
         chosen = _resolve(fmt, formats_for(self._kind), f"a {self._kind.upper()} result")
-        if self._consumed:
-            raise RuntimeError("a query result can be serialized only once")
-        self._consumed = True
+        self._consume()
         try:
+            if limit is not None and not isinstance(self._raw, ox.QueryBoolean):
+                return self._serialize_limited(chosen, limit)
             # Graph results go through ox.serialize, which (unlike
             # QueryTriples.serialize) writes our prefixes: readable Turtle.
             if isinstance(self._raw, ox.QueryTriples):
@@ -64,6 +77,102 @@ class OxigraphResult:
             raise StoreError(f"reading the store failed: {exc}") from exc
         assert data is not None  # no output file given: the bytes are returned
         return data
+
+    def table(self, limit: int) -> dict[str, Any]:
+        """The result as SPARQL JSON results (a dict), at most `limit` rows; a graph
+        result becomes rows of `subject`, `predicate`, `object`. Sets `truncated`."""
+        self._consume()
+        try:
+            if isinstance(self._raw, ox.QueryBoolean):
+                return {"head": {}, "boolean": bool(self._raw)}
+            if isinstance(self._raw, ox.QuerySolutions):
+                names = [var.value for var in self._raw.variables]
+                rows = self._take(self._raw, limit)
+                bindings = [_binding(names, solution) for solution in rows]
+            else:
+                names = ["subject", "predicate", "object"]
+                bindings = [
+                    _binding(names, (t.subject, t.predicate, t.object))
+                    for t in self._take(self._raw, limit)
+                ]
+        except OSError as exc:
+            raise StoreError(f"reading the store failed: {exc}") from exc
+        return {"head": {"vars": names}, "results": {"bindings": bindings}}
+
+    def _consume(self) -> None:
+        if self._consumed:
+            raise RuntimeError("a query result can be serialized only once")
+        self._consumed = True
+
+    def _take(self, items: Iterator[_Item2], limit: int) -> list[_Item2]:
+        taken = list(islice(items, limit + 1))
+        self.truncated = len(taken) > limit
+        return taken[:limit]
+
+    def _serialize_limited(self, chosen: Format, limit: int) -> bytes:
+        if isinstance(self._raw, ox.QueryTriples):
+            assert isinstance(chosen.engine, ox.RdfFormat)
+            data = ox.serialize(
+                self._take(self._raw, limit), format=chosen.engine, prefixes=PREFIXES
+            )
+            assert data is not None
+            return data
+        assert isinstance(self._raw, ox.QuerySolutions)
+        assert isinstance(chosen.engine, ox.QueryResultsFormat)
+        # pyoxigraph cannot write a slice of its solutions, but it reads SPARQL
+        # JSON back as solutions it can write in any format: so the slice goes
+        # through JSON, which we can write ourselves.
+        names = [var.value for var in self._raw.variables]
+        rows = self._take(self._raw, limit)
+        document = {
+            "head": {"vars": names},
+            "results": {"bindings": [_binding(names, row) for row in rows]},
+        }
+        as_json = json.dumps(document, ensure_ascii=False).encode("utf-8")
+        if chosen.engine == ox.QueryResultsFormat.JSON:
+            return as_json
+        solutions = ox.parse_query_results(as_json, format=ox.QueryResultsFormat.JSON)
+        assert isinstance(solutions, ox.QuerySolutions)
+        data = solutions.serialize(format=chosen.engine)
+        assert data is not None
+        return data
+
+
+_Item2 = TypeVar("_Item2", ox.QuerySolution, ox.Triple)
+
+
+def _binding(names: Sequence[str], row: Any) -> dict[str, Any]:
+    """One solution (indexable by position) as a SPARQL JSON binding; unbound left out."""
+    binding = {}
+    for index, name in enumerate(names):
+        term = row[index]
+        if term is not None:
+            binding[name] = term_json(term)
+    return binding
+
+
+def term_json(term: Any) -> dict[str, Any]:
+    """An Oxigraph term as SPARQL 1.1 (1.2 for triple terms) JSON results write it."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        written: dict[str, Any] = {"type": "literal", "value": term.value}
+        if term.language:
+            written["xml:lang"] = term.language
+        elif term.datatype.value != _XSD_STRING:
+            written["datatype"] = term.datatype.value
+        return written
+    assert isinstance(term, ox.Triple)
+    return {
+        "type": "triple",
+        "value": {
+            "subject": term_json(term.subject),
+            "predicate": term_json(term.predicate),
+            "object": term_json(term.object),
+        },
+    }
 
 
 class OxigraphStore:
@@ -88,8 +197,9 @@ class OxigraphStore:
         *,
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
+        allowed_services: Collection[str] = (),
     ) -> OxigraphResult:
-        check_query(sparql)
+        check_query(sparql, allowed_services)
         try:
             if default_graph_uris or named_graph_uris:
                 # The protocol's dataset replaces the query's FROM clauses; a
@@ -198,3 +308,14 @@ def _serialize_chunks(items: Iterator[_Item], fmt: Format) -> Iterator[bytes]:
         data = ox.serialize(batch, format=fmt.engine, prefixes=PREFIXES)
         assert data is not None
         yield data
+
+
+def write_graph(ntriples: bytes, fmt: Format | str) -> bytes:
+    """An N-Triples document rewritten in `fmt` (any RDF format of the table), with
+    our prefixes. For small graphs made outside the store (a service description)."""
+    chosen = _resolve(fmt, GRAPH_FORMATS, "a graph")
+    assert isinstance(chosen.engine, ox.RdfFormat)
+    triples = [quad.triple for quad in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)]
+    data = ox.serialize(triples, format=chosen.engine, prefixes=PREFIXES)
+    assert data is not None
+    return data

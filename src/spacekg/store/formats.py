@@ -31,6 +31,8 @@ class Format:
     extension: str
     engine: ox.QueryResultsFormat | ox.RdfFormat
     aliases: tuple[str, ...] = ()
+    #: The format's IRI in http://www.w3.org/ns/formats/ (for service descriptions).
+    iri: str = ""
     #: Concatenating two documents of this format gives a valid document, so
     #: dumps can be written in chunks instead of being held whole in memory.
     chunkable: bool = False
@@ -49,11 +51,14 @@ class Format:
         return isinstance(self.engine, ox.RdfFormat) and self.engine.supports_datasets
 
 
+_W3C = "http://www.w3.org/ns/formats/"
+
 JSON = Format(
     "json",
     "application/sparql-results+json",
     "srj",
     ox.QueryResultsFormat.JSON,
+    iri=_W3C + "SPARQL_Results_JSON",
     aliases=("application/json",),
 )
 XML = Format(
@@ -61,10 +66,17 @@ XML = Format(
     "application/sparql-results+xml",
     "srx",
     ox.QueryResultsFormat.XML,
+    iri=_W3C + "SPARQL_Results_XML",
     aliases=("application/xml", "text/xml"),
 )
-CSV = Format("csv", "text/csv", "csv", ox.QueryResultsFormat.CSV)
-TSV = Format("tsv", "text/tab-separated-values", "tsv", ox.QueryResultsFormat.TSV)
+CSV = Format("csv", "text/csv", "csv", ox.QueryResultsFormat.CSV, iri=_W3C + "SPARQL_Results_CSV")
+TSV = Format(
+    "tsv",
+    "text/tab-separated-values",
+    "tsv",
+    ox.QueryResultsFormat.TSV,
+    iri=_W3C + "SPARQL_Results_TSV",
+)
 
 TURTLE = Format(
     "ttl",
@@ -72,18 +84,34 @@ TURTLE = Format(
     "ttl",
     ox.RdfFormat.TURTLE,
     aliases=("application/x-turtle",),
+    iri=_W3C + "Turtle",
     chunkable=True,
 )
-N_TRIPLES = Format("nt", "application/n-triples", "nt", ox.RdfFormat.N_TRIPLES, chunkable=True)
-JSON_LD = Format("jsonld", "application/ld+json", "jsonld", ox.RdfFormat.JSON_LD)
-RDF_XML = Format("rdfxml", "application/rdf+xml", "rdf", ox.RdfFormat.RDF_XML)
-TRIG = Format("trig", "application/trig", "trig", ox.RdfFormat.TRIG, chunkable=True)
-N_QUADS = Format("nq", "application/n-quads", "nq", ox.RdfFormat.N_QUADS, chunkable=True)
+N_TRIPLES = Format(
+    "nt",
+    "application/n-triples",
+    "nt",
+    ox.RdfFormat.N_TRIPLES,
+    iri=_W3C + "N-Triples",
+    chunkable=True,
+)
+JSON_LD = Format(
+    "jsonld", "application/ld+json", "jsonld", ox.RdfFormat.JSON_LD, iri=_W3C + "JSON-LD"
+)
+RDF_XML = Format("rdfxml", "application/rdf+xml", "rdf", ox.RdfFormat.RDF_XML, iri=_W3C + "RDF_XML")
+TRIG = Format(
+    "trig", "application/trig", "trig", ox.RdfFormat.TRIG, iri=_W3C + "TriG", chunkable=True
+)
+N_QUADS = Format(
+    "nq", "application/n-quads", "nq", ox.RdfFormat.N_QUADS, iri=_W3C + "N-Quads", chunkable=True
+)
 
 #: Formats for SELECT and ASK results; the first is the default.
 RESULT_FORMATS: tuple[Format, ...] = (JSON, XML, CSV, TSV)
-#: Formats for CONSTRUCT and DESCRIBE results; the first is the default.
-GRAPH_FORMATS: tuple[Format, ...] = (TURTLE, N_TRIPLES, JSON_LD, RDF_XML)
+#: Formats for CONSTRUCT and DESCRIBE results; the first is the default. TriG and
+#: N-Quads write the triples in the default graph: offered because clients that
+#: ask every endpoint for quads (Fuseki offers them too) should get an answer.
+GRAPH_FORMATS: tuple[Format, ...] = (TURTLE, N_TRIPLES, JSON_LD, RDF_XML, TRIG, N_QUADS)
 #: Formats for whole-dataset dumps; the first is the default.
 DUMP_FORMATS: tuple[Format, ...] = (TURTLE, N_TRIPLES, TRIG, N_QUADS, JSON_LD, RDF_XML)
 

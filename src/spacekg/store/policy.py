@@ -7,15 +7,22 @@ Two kinds of request are refused before or instead of running them:
   update, so the message says "read-only" instead of "expected SELECT".
 - SERVICE (federated query): the engine would make HTTP requests to any
   address a client names, from inside our network. A small scanner finds the
-  keyword outside strings, IRIs and comments; it errs towards refusing.
+  keyword outside strings, IRIs and comments; it errs towards refusing. Only
+  when an allowlist is configured is the query parsed (by rdflib, nothing
+  executed) to read each SERVICE target, and every target must then be an IRI
+  on the list: a variable or anything unreadable is refused.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Iterator
+from typing import Any
 
 from pyparsing import ParseBaseException
-from rdflib.plugins.sparql.parser import parseUpdate
+from rdflib import URIRef
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
 from spacekg.errors import QueryError
 
@@ -36,21 +43,65 @@ _SCAN = re.compile(
 )
 
 
-def check_query(sparql: str) -> None:
-    """Raise QueryError when the query is empty or asks for something refused."""
+#: Where the engine's syntax errors say they happened: "error at 3:17: ...".
+_POSITION = re.compile(r"\bat (\d+):(\d+)\b")
+
+
+def check_query(sparql: str, allowed_services: Collection[str] = ()) -> None:
+    """Raise QueryError when the query is empty or asks for something refused:
+    a SERVICE whose target is not one of `allowed_services` (all, by default)."""
     if not sparql.strip():
         raise QueryError("the query is empty")
-    if any(match["service"] for match in _SCAN.finditer(sparql)):
+    if not any(match["service"] for match in _SCAN.finditer(sparql)):
+        return
+    if not allowed_services:
         raise QueryError(
             "federated queries (SERVICE) are not allowed: this endpoint only queries its own data"
         )
+    refused = [t for t in service_targets(sparql) if t not in allowed_services]
+    if refused:
+        raise QueryError(
+            f"federated queries (SERVICE) may only name these endpoints: "
+            f"{', '.join(sorted(allowed_services))}; not {', '.join(refused)}"
+        )
+
+
+def service_targets(sparql: str) -> list[str]:
+    """The SERVICE targets of `sparql` as written (an IRI, or `?var` for a variable).
+
+    Parsed, never executed. Raises QueryError when the query cannot be parsed,
+    so a query the scanner flagged is never let through unread.
+    """
+    try:
+        algebra = translateQuery(parseQuery(sparql)).algebra
+    # rdflib raises ParseException for syntax, plain Exception for an unknown prefix;
+    # either way the answer is a refusal, so nothing unread gets through.
+    except Exception as exc:
+        raise QueryError(f"cannot read the SERVICE targets of this query: {exc}") from None
+    targets = [str(term) if isinstance(term, URIRef) else f"?{term}" for term in _services(algebra)]
+    # The scanner found the keyword: if the parser found no target, refuse rather than trust it.
+    return targets or ["(unreadable)"]
+
+
+def _services(node: Any) -> Iterator[Any]:
+    if isinstance(node, dict):  # rdflib's CompValue is a dict
+        if getattr(node, "name", None) == "ServiceGraphPattern":
+            yield node["term"]
+        for value in node.values():
+            yield from _services(value)
+    elif isinstance(node, list | tuple):
+        for value in node:
+            yield from _services(value)
 
 
 def syntax_error(sparql: str, exc: SyntaxError) -> QueryError:
-    """The QueryError to raise for a query the engine could not parse."""
+    """The QueryError to raise for a query the engine could not parse, with the
+    position of the error when the engine named it."""
     if is_update(sparql):
         return update_refused()
-    return QueryError(f"SPARQL syntax error: {exc}")
+    found = _POSITION.search(str(exc))
+    position = (int(found[1]), int(found[2])) if found else None
+    return QueryError(f"SPARQL syntax error: {exc}", position)
 
 
 def update_refused() -> QueryError:

@@ -13,7 +13,18 @@ from flask import Flask
 
 from spacekg.config import Settings, load_settings
 from spacekg.store import StoreHandle
-from spacekg.web import errors, health, sparql
+from spacekg.web import (
+    access_log,
+    classes,
+    errors,
+    health,
+    home,
+    layout,
+    ontology,
+    resources,
+    search,
+    sparql,
+)
 from spacekg.web.state import AppState, attach
 
 #: Largest request body accepted (a query, or a form holding one); larger gets a 413.
@@ -37,6 +48,13 @@ def create_app(
         app.config.from_mapping(test_config)
     attach(app.extensions, AppState(settings=settings, stores=StoreHandle(settings.store)))
     errors.init_app(app)
+    layout.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(sparql.bp)
+    app.register_blueprint(access_log.bp)
+    app.register_blueprint(resources.bp)
+    app.register_blueprint(search.bp)
+    app.register_blueprint(ontology.bp)
+    app.register_blueprint(classes.bp)
+    app.register_blueprint(home.bp)
     return app

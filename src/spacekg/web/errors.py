@@ -12,7 +12,7 @@ client: unexpected exceptions become a plain 500 and go to the log.
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, json, request
+from flask import Flask, Response, current_app, json, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -29,15 +29,25 @@ def init_app(app: Flask) -> None:
 
 
 def error_response(
-    status: int, message: str, headers: list[tuple[str, str]] | None = None
+    status: int,
+    message: str,
+    headers: list[tuple[str, str]] | None = None,
+    suggestions: list[tuple[str, str]] | None = None,
 ) -> Response:
-    """An error in the documented shape, as JSON or text by the request's Accept."""
+    """An error in the documented shape, as JSON, text or (for browsers) HTML by the
+    request's Accept. `suggestions` (label, URL) are pages the client may have meant."""
     title = HTTP_STATUS_CODES.get(status, "Error")
-    if request.accept_mimetypes.best_match(["application/json", "text/plain"]) == "text/plain":
+    chosen = request.accept_mimetypes.best_match(["application/json", "text/plain", "text/html"])
+    shape: dict[str, object] = {"status": status, "error": title, "message": message}
+    if suggestions:
+        shape["suggestions"] = [{"label": label, "url": url} for label, url in suggestions]
+    if chosen == "text/plain":
         response = Response(f"{status} {title}: {message}\n", status, mimetype="text/plain")
+    elif chosen == "text/html":
+        page = render_template("error.html", error=shape, suggestions=suggestions or [])
+        response = Response(page, status, mimetype="text/html")
     else:
-        body = json.dumps({"status": status, "error": title, "message": message})
-        response = Response(body + "\n", status, mimetype="application/json")
+        response = Response(json.dumps(shape) + "\n", status, mimetype="application/json")
     for name, value in headers or ():
         response.headers[name] = value
     response.vary.add("Accept")

@@ -7,29 +7,64 @@ https://www.w3.org/TR/sparql11-protocol/#query-operation — three ways in:
 - POST `application/sparql-query`, the query as the body, the dataset
   parameters in the URL.
 
-The result format follows Accept (or a `format` parameter). Errors: 400 for a
-missing, doubled or malformed query and for updates, 415 for any other POST
-body, 405 for any other method. GET with no query is where the query page
-and the service description will answer.
+The result format follows Accept (q-values included) or a `format` parameter.
+Errors: 400 for a missing, doubled or malformed query and for updates, 415
+for any other POST body, 405 for any other method, 503 for a query that ran
+out of time (it is stopped, never answered in part). GET with no query
+answers with the service description to an RDF Accept type and with the
+query page to a browser; a browser sending a query (or `format=html`) gets
+the page with the results.
+
+Every query runs in a worker process under the time limit (store.workers),
+at most `result_limit` solutions long (announced in SPARQL-Result-Limit; a
+cut result says so in SPARQL-Result-Truncated). Responses carry an ETag made
+from the published version and everything that shapes the answer, so a
+conditional GET is answered 304 without running the query.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
-from flask import Blueprint, Response, request
-from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+from flask import Blueprint, Flask, Response, current_app, request
+from flask.blueprints import BlueprintSetupState
+from werkzeug.datastructures import MIMEAccept, MultiDict
+from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
 
-from spacekg.store.formats import formats_for
+from spacekg.errors import QueryTimeoutError
+from spacekg.store import Store
+from spacekg.store.embedded import write_graph
+from spacekg.store.formats import GRAPH_FORMATS, RESULT_FORMATS, QueryKind, find_format, formats_for
 from spacekg.store.policy import update_refused
+from spacekg.store.workers import Job, Outcome, shared_pool
+from spacekg.web import query_page
+from spacekg.web.errors import error_response
 from spacekg.web.negotiation import negotiate
-from spacekg.web.state import current_store
+from spacekg.web.service import describe
+from spacekg.web.state import app_state, current_store
 
 bp = Blueprint("sparql", __name__)
 
+
+@bp.record_once
+def _warm_up(setup: BlueprintSetupState) -> None:
+    """Start a query worker now, so the first query does not wait for one."""
+    assert isinstance(setup.app, Flask)
+    with setup.app.app_context():
+        shared_pool(app_state().settings.query_workers).warm_up()
+
+
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
+#: What people's browsers ask for; `format=html` asks for the same.
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+PAGE_FORMAT = "html"
+
+RESULT_LIMIT_HEADER = "SPARQL-Result-Limit"
+TRUNCATED_HEADER = "SPARQL-Result-Truncated"
+_EXPOSED = ("ETag", RESULT_LIMIT_HEADER, TRUNCATED_HEADER, "X-SPARQL-MaxRows")
 
 
 @dataclass(frozen=True)
@@ -47,24 +82,117 @@ def sparql() -> Response:
     """Answer one SPARQL query in the format the client negotiated."""
     parsed = read_request()
     if parsed.query is None:
-        return no_query()
-    result = current_store().query(
-        parsed.query,
-        default_graph_uris=parsed.default_graph_uris,
-        named_graph_uris=parsed.named_graph_uris,
+        return no_query(parsed)
+    if wants_page(parsed):
+        return query_page.results(parsed.query, parsed.default_graph_uris, parsed.named_graph_uris)
+    return answer(parsed)
+
+
+def answer(parsed: QueryRequest) -> Response:
+    """The result of `parsed` in the negotiated format, or 304 when the client has it."""
+    assert parsed.query is not None
+    chosen, refusals = _negotiate_each_kind(parsed.format)
+    if not chosen:  # no kind of result could be written as asked: say so without running it
+        raise next(iter(refusals.values()))
+    store = current_store()
+    job = replace(
+        make_job(store, parsed.query, parsed.default_graph_uris, parsed.named_graph_uris),
+        formats=tuple(sorted(chosen.items())),
     )
-    fmt = negotiate(formats_for(result.kind), request.accept_mimetypes, parsed.format)
-    response = Response(result.serialize(fmt), mimetype=fmt.media_type)
-    response.vary.add("Accept")
+    etag = _etag(store.version, repr(job))
+    if request.method == "GET" and request.if_none_match.contains(etag):
+        return _not_modified(etag)
+    outcome = run(job)
+    if outcome.data is None:
+        raise refusals[outcome.kind]
+    fmt = find_format(outcome.format or "", formats_for(outcome.kind))
+    assert fmt is not None
+    response = Response(outcome.data, mimetype=fmt.media_type)
+    result_headers(response, outcome)
+    _cache_headers(response, etag)
     return response
 
 
-def no_query() -> Response:
-    """The answer to a request without a query."""
+def make_job(
+    store: Store, query: str, default_graph_uris: Iterable[str], named_graph_uris: Iterable[str]
+) -> Job:
+    """The job running `query` against `store` under this app's settings (no formats yet)."""
+    state = app_state()
+    return Job(
+        root=str(state.stores.root.resolve()),
+        version=store.version,
+        sparql=query,
+        default_graph_uris=tuple(default_graph_uris),
+        named_graph_uris=tuple(named_graph_uris),
+        allowed_services=state.settings.service_allowlist,
+        limit=state.settings.result_limit,
+    )
+
+
+def run(job: Job) -> Outcome:
+    """Run `job` in a worker under the time limit. Raises QueryTimeoutError, QueryError."""
+    settings = app_state().settings
+    return shared_pool(settings.query_workers).run(job, settings.query_timeout)
+
+
+def result_headers(response: Response, outcome: Outcome) -> None:
+    """Announce the result limit, and whether this result was cut to it."""
+    limit = str(app_state().settings.result_limit)
+    response.headers[RESULT_LIMIT_HEADER] = limit
+    if outcome.truncated:
+        response.headers[TRUNCATED_HEADER] = "true"
+        response.headers["X-SPARQL-MaxRows"] = limit  # what Virtuoso's clients look for
+
+
+def no_query(parsed: QueryRequest) -> Response:
+    """The answer to a request without a query: the service description (RDF Accept),
+    the query page (a browser), else 400."""
+    if request.method == "GET":
+        rdf_types = [media for fmt in GRAPH_FORMATS for media in fmt.media_types]
+        wanted = parsed.format or explicit_choice(
+            request.accept_mimetypes, [*HTML_TYPES, *rdf_types]
+        )
+        if wanted in (PAGE_FORMAT, *HTML_TYPES):
+            return query_page.page()
+        if wanted is not None and find_format(wanted, GRAPH_FORMATS) is not None:
+            return service_description(wanted)
     raise BadRequest(
         "no query: send one as the `query` parameter (GET or a POSTed form) "
         f"or as a POST body of type {DIRECT}"
     )
+
+
+def service_description(wanted: str) -> Response:
+    """The service description, in the RDF format `wanted` (a name or media type)."""
+    fmt = find_format(wanted, GRAPH_FORMATS)
+    assert fmt is not None
+    store = current_store()
+    settings = app_state().settings
+    etag = _etag(store.version, fmt.name, request.base_url, repr(settings))
+    if request.if_none_match.contains(etag):
+        return _not_modified(etag)
+    max_body = current_app.config.get("MAX_CONTENT_LENGTH")
+    graph = describe(request.base_url, store, settings, max_body)
+    data = write_graph(graph.serialize(format="nt", encoding="utf-8"), fmt)
+    response = Response(data, mimetype=fmt.media_type)
+    _cache_headers(response, etag)
+    return response
+
+
+def wants_page(parsed: QueryRequest) -> bool:
+    """True when a person's browser sent the query: it gets the page with the results."""
+    if parsed.format:
+        return parsed.format.strip().lower() == PAGE_FORMAT
+    offered = [media for fmt in (*RESULT_FORMATS, *GRAPH_FORMATS) for media in fmt.media_types]
+    return explicit_choice(request.accept_mimetypes, [*HTML_TYPES, *offered]) in HTML_TYPES
+
+
+def explicit_choice(accept: MIMEAccept, candidates: list[str]) -> str | None:
+    """The candidate the client named (not through a wildcard) with the highest q-value."""
+    for value, quality in accept:  # werkzeug keeps them best first
+        if quality > 0 and value.lower() in candidates:
+            return str(value.lower())
+    return None
 
 
 def read_request() -> QueryRequest:
@@ -111,3 +239,59 @@ def _from_params(
         named_graph_uris=params.getlist("named-graph-uri"),
         format=fmt,
     )
+
+
+def _negotiate_each_kind(
+    requested: str | None,
+) -> tuple[dict[QueryKind, str], dict[QueryKind, HTTPException]]:
+    """The format for each kind of result, decided before the query runs (the worker
+    writes the answer); and for a kind that cannot be served as asked, the error."""
+    chosen: dict[QueryKind, str] = {}
+    refusals: dict[QueryKind, HTTPException] = {}
+    for kind in QueryKind:
+        try:
+            chosen[kind] = negotiate(formats_for(kind), request.accept_mimetypes, requested).name
+        except HTTPException as exc:
+            refusals[kind] = exc
+    return chosen, refusals
+
+
+def _etag(*parts: str) -> str:
+    return hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _cache_headers(response: Response, etag: str) -> None:
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = app_state().settings.cache_control
+    response.vary.add("Accept")
+
+
+def _not_modified(etag: str) -> Response:
+    response = Response(status=304)
+    _cache_headers(response, etag)
+    return response
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    """Let pages on the configured origins read answers (and errors) from a browser."""
+    origins = app_state().settings.cors_origins
+    origin = request.headers.get("Origin")
+    if "*" in origins:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    elif origin is not None and origin in origins:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.vary.add("Origin")
+    else:
+        return response
+    response.headers["Access-Control-Expose-Headers"] = ", ".join(_EXPOSED)
+    if request.method == "OPTIONS":  # a preflight
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST"
+        response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, If-None-Match"
+        response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+@bp.app_errorhandler(QueryTimeoutError)
+def _timed_out(exc: QueryTimeoutError) -> Response:
+    return error_response(503, str(exc), [("Retry-After", "10")])

@@ -1,0 +1,373 @@
+"""What an entity page shows, gathered from the store with a handful of bounded queries.
+
+Every query is anchored on the entity's IRI (bound with VALUES), so the cost
+of a page depends on the entity, never on the size of the graph. Facts found
+only in the inferred graph are marked, with the axiom that gave them where
+one explains it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rdflib import OWL, RDF, RDFS, SKOS, Literal, URIRef
+from rdflib.term import Node
+
+from spacekg.store import Store
+from spacekg.vocab import SCHEMA, SKG, Iris
+from spacekg.web.rdfdata import Languages, curie, integer, select, uri, values
+from spacekg.web.urls import Link, Urls
+from spacekg.web.vocabulary import Ontology
+
+INCOMING_PAGE = 50
+STATEMENT_LIMIT = 200
+
+#: Properties shown in their own place on the page, not in the property table.
+_SHOWN_APART = {
+    RDF.type, RDFS.label, RDFS.comment, SCHEMA.description, SKOS.altLabel, OWL.sameAs,
+    SKOS.exactMatch, SKG.articleBody,
+}  # fmt: skip
+_DESCRIPTIONS = (RDFS.comment, SCHEMA.description)
+_SAME = (OWL.sameAs, SKOS.exactMatch)
+
+
+@dataclass
+class Reason:
+    """Why the reasoner added a fact: a few words, and the axiom's term to link to."""
+
+    text: str
+    term: URIRef | None = None
+
+
+@dataclass
+class Value:
+    """One object (or subject, for incoming links) as a reader sees it."""
+
+    term: Node
+    text: str
+    link: Link | None = None
+    lang: str | None = None
+    datatype: str | None = None
+    inferred: bool = False
+    reason: Reason | None = None
+
+
+@dataclass
+class Group:
+    """Values of one property, named by the ontology."""
+
+    predicate: URIRef
+    label: str
+    link: Link
+    values: list[Value] = field(default_factory=list)
+    count: int = 0
+
+
+@dataclass
+class StatementView:
+    iri: URIRef
+    text: str
+    lang: str | None
+    role: str  # "by" or "about"
+    speaker: Value | None
+    article: Value | None
+    date: str | None
+    link: Link
+
+
+@dataclass
+class EntityView:
+    iri: URIRef
+    label: str
+    label_lang: str | None
+    types: list[Value]
+    description: str | None
+    alt_labels: list[Value]
+    same_as: list[Value]
+    properties: list[Group]
+    incoming_groups: list[Group]
+    incoming: list[tuple[Group, Value]]
+    incoming_total: int
+    page: int
+    pages: int
+    mentioned_in: list[tuple[Value, int]]
+    statements: list[StatementView]
+    is_article: bool
+
+
+class Gatherer:
+    """Builds views of entities for one request (one store version, one reader)."""
+
+    def __init__(self, store: Store, iris: Iris, urls: Urls, ontology: Ontology, langs: Languages):
+        self.store, self.iris, self.urls, self.ontology, self.langs = (
+            store, iris, urls, ontology, langs,
+        )  # fmt: skip
+        self._inferred = iris.inferred_graph
+
+    def exists(self, iri: URIRef) -> bool:
+        rows = select(
+            self.store,
+            f"SELECT ?x WHERE {{ {values('x', [iri])} {{ ?x ?p ?o }} UNION {{ ?s ?p ?x }} }} "
+            "LIMIT 1",
+        )
+        return bool(rows)
+
+    def entity(self, iri: URIRef, page: int = 1) -> EntityView:
+        """Everything the entity page shows about `iri` (which must exist)."""
+        out = select(
+            self.store,
+            f"SELECT ?p ?o ?g WHERE {{ {values('s', [iri])} GRAPH ?g {{ ?s ?p ?o }} }}",
+        )
+        facts: dict[tuple[URIRef, Node], set[Node]] = defaultdict(set)
+        for row in out:
+            facts[(uri(row, "p"), row["o"])].add(row["g"])
+        asserted = {key for key, graphs in facts.items() if graphs - {self._inferred}}
+        groups_in, incoming, total = self._incoming(iri, page)
+        mentions = self._mentions(iri)
+        statements = self._statements(iri)
+        names = self.labels(
+            [o for (_, o) in facts if isinstance(o, URIRef)]
+            + [v.term for _, v in incoming if isinstance(v.term, URIRef)]
+            + [a for a, _ in mentions]
+            + [t for s in statements for t in s if isinstance(t, URIRef)]
+        )
+        labels = [o for (p, o) in facts if p == RDFS.label and isinstance(o, Literal)]
+        best = self.langs.best(labels)
+        reasons = self._reasons(iri, facts, asserted)
+
+        def value(p: URIRef, o: Node) -> Value:
+            made = self.value(o, names)
+            made.inferred = (p, o) not in asserted
+            made.reason = reasons.get((p, o)) if made.inferred else None
+            return made
+
+        by_predicate: dict[URIRef, list[Value]] = defaultdict(list)
+        for p, o in sorted(facts, key=lambda key: (str(key[0]), str(key[1]))):
+            by_predicate[p].append(value(p, o))
+        types = sorted(by_predicate.get(RDF.type, []), key=lambda v: (v.inferred, v.text.lower()))
+        descriptions = [o for (p, o) in facts if p in _DESCRIPTIONS and isinstance(o, Literal)]
+        description = self.langs.best(descriptions)
+        properties = [
+            self.group(p, vals) for p, vals in by_predicate.items() if p not in _SHOWN_APART
+        ]
+        properties.sort(key=lambda g: g.label.lower())
+        return EntityView(
+            iri=iri,
+            label=str(best) if best is not None else self.fallback_label(iri),
+            label_lang=best.language if best is not None else None,
+            types=types,
+            description=str(description) if description is not None else None,
+            alt_labels=sorted(by_predicate.get(SKOS.altLabel, []), key=lambda v: v.text),
+            same_as=[v for p in _SAME for v in by_predicate.get(p, []) if v.term != iri],
+            properties=properties,
+            incoming_groups=groups_in,
+            incoming=[(g, self._named(v, names)) for g, v in incoming],
+            incoming_total=total,
+            page=page,
+            pages=max(1, -(-total // INCOMING_PAGE)),
+            mentioned_in=[(self.value(a, names), n) for a, n in mentions],
+            statements=[self._statement(s, names) for s in statements],
+            is_article=(RDF.type, SKG.Article) in {(p, o) for p, o in facts},
+        )
+
+    # -- pieces ------------------------------------------------------------
+
+    def labels(self, terms: Sequence[Node]) -> dict[Node, Literal]:
+        """The reader's best label of each of `terms` that has one (one query)."""
+        unique = sorted({t for t in terms if isinstance(t, URIRef)})
+        if not unique:
+            return {}
+        found: dict[Node, list[Literal]] = defaultdict(list)
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            rows = select(
+                self.store,
+                f"SELECT ?x ?l WHERE {{ {values('x', chunk)} ?x <{RDFS.label}> ?l }}",
+            )
+            for row in rows:
+                if isinstance(row["l"], Literal):
+                    found[row["x"]].append(row["l"])
+        return {t: best for t, lits in found.items() if (best := self.langs.best(lits))}
+
+    def fallback_label(self, term: Node) -> str:
+        slug = self.iris.slug_of(str(term))
+        return slug if slug else self.ontology.label(term, self.langs)
+
+    def value(self, term: Node, names: dict[Node, Literal]) -> Value:
+        if isinstance(term, Literal):
+            datatype = str(term.datatype) if term.datatype is not None else None
+            return Value(term, str(term), lang=term.language, datatype=datatype)
+        if isinstance(term, URIRef):
+            link = self.urls.link(str(term))
+            if term in names:
+                return Value(term, str(names[term]), link, lang=names[term].language)
+            if self.ontology.graph.value(term, RDFS.label) is not None:
+                return Value(term, self.ontology.label(term, self.langs), link)
+            return Value(term, self.fallback_label(term) if link.local else curie(str(term)), link)
+        return Value(term, f"_:{term}")
+
+    def _named(self, value: Value, names: dict[Node, Literal]) -> Value:
+        named = self.value(value.term, names)
+        named.inferred = value.inferred
+        return named
+
+    def group(self, predicate: URIRef, vals: list[Value], count: int = 0) -> Group:
+        return Group(
+            predicate,
+            self.ontology.label(predicate, self.langs),
+            self.urls.link(str(predicate)),
+            vals,
+            count or len(vals),
+        )
+
+    def _incoming(
+        self, iri: URIRef, page: int
+    ) -> tuple[list[Group], list[tuple[Group, Value]], int]:
+        anchor = values("o", [iri])
+        # Mention nodes are shown in the text (articles) and under "Mentioned in" (entities).
+        skip = f"FILTER(?p NOT IN (<{SKG.mentionOf}>, <{SKG.inArticle}>))"
+        counts = select(
+            self.store,
+            f"SELECT ?p (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {anchor} ?s ?p ?o {skip} }} "
+            "GROUP BY ?p ORDER BY ?p",
+        )
+        groups = {uri(r, "p"): self.group(uri(r, "p"), [], integer(r, "n")) for r in counts}
+        total = sum(g.count for g in groups.values())
+        rows = select(
+            self.store,
+            f"SELECT ?s ?p (MIN(?g = <{self._inferred}>) AS ?inf) WHERE {{ {anchor} "
+            f"GRAPH ?g {{ ?s ?p ?o }} {skip} }} GROUP BY ?s ?p ORDER BY ?p ?s "
+            f"LIMIT {INCOMING_PAGE} OFFSET {(page - 1) * INCOMING_PAGE}",
+        )
+        links = [
+            (groups[uri(r, "p")], Value(r["s"], str(r["s"]), inferred=_true(r.get("inf"))))
+            for r in rows
+            if uri(r, "p") in groups
+        ]
+        ordered = sorted(groups.values(), key=lambda g: (-g.count, g.label.lower()))
+        return ordered, links, total
+
+    def _mentions(self, iri: URIRef) -> list[tuple[URIRef, int]]:
+        rows = select(
+            self.store,
+            f"SELECT ?a (COUNT(DISTINCT ?m) AS ?n) WHERE {{ {values('o', [iri])} "
+            f"?m <{SKG.mentionOf}> ?o ; <{SKG.inArticle}> ?a }} GROUP BY ?a ORDER BY DESC(?n) ?a",
+        )
+        return [(uri(r, "a"), integer(r, "n")) for r in rows]
+
+    def _statements(self, iri: URIRef) -> list[tuple[Node, ...]]:
+        rows = select(
+            self.store,
+            f"SELECT ?st ?text ?role ?speaker ?article ?date WHERE {{ {values('o', [iri])} "
+            f"{{ ?st <{SKG.statedBy}> ?o BIND('by' AS ?role) }} UNION "
+            f"{{ ?st <{SKG.mentions}> ?o FILTER NOT EXISTS {{ ?st <{SKG.statedBy}> ?o }} "
+            f"BIND('about' AS ?role) }} "
+            f"?st <{SKG.text}> ?text . "
+            f"OPTIONAL {{ ?st <{SKG.statedBy}> ?speaker }} "
+            f"OPTIONAL {{ ?st <{SKG.reportedIn}> ?article }} "
+            f"OPTIONAL {{ ?st <{SKG.datePublished}> ?d1 }} "
+            f"OPTIONAL {{ ?article <{SKG.datePublished}> ?d2 }} "
+            f"BIND(COALESCE(?d1, ?d2) AS ?date) }} "
+            f"ORDER BY ?role ?date ?st LIMIT {STATEMENT_LIMIT}",
+        )
+        seen: set[Node] = set()
+        result = []
+        for r in rows:
+            if r["st"] in seen:
+                continue
+            seen.add(r["st"])
+            keys = ("st", "text", "role", "speaker", "article", "date")
+            result.append(tuple(r.get(k, Literal("")) for k in keys))
+        return result
+
+    def _statement(self, row: tuple[Node, ...], names: dict[Node, Literal]) -> StatementView:
+        st, text, role, speaker, article, date = row
+        return StatementView(
+            iri=URIRef(str(st)),
+            text=str(text),
+            lang=text.language if isinstance(text, Literal) else None,
+            role=str(role),
+            speaker=self.value(speaker, names) if isinstance(speaker, URIRef) else None,
+            article=self.value(article, names) if isinstance(article, URIRef) else None,
+            date=str(date) or None,
+            link=self.urls.link(str(st)),
+        )
+
+    def _reasons(
+        self,
+        iri: URIRef,
+        facts: dict[tuple[URIRef, Node], set[Node]],
+        asserted: set[tuple[URIRef, Node]],
+    ) -> dict[tuple[URIRef, Node], Reason]:
+        """The axiom behind each inferred fact, where a single one explains it."""
+        onto = self.ontology
+        reasons: dict[tuple[URIRef, Node], Reason] = {}
+        asserted_types = [o for p, o in asserted if p == RDF.type and isinstance(o, URIRef)]
+        asserted_props = [p for p, _ in asserted]
+        inferred = [key for key in facts if key not in asserted]
+        backwards: dict[URIRef, set[URIRef]] = {}  # for inverse/symmetric: who points back
+        wanted = {
+            q
+            for p, _ in inferred
+            if p != RDF.type
+            for q in onto.inverses(p) | ({p} if onto.is_symmetric(p) else set())
+        }
+        if wanted:
+            rows = select(
+                self.store,
+                f"SELECT ?x ?q WHERE {{ {values('q', sorted(wanted))} {values('o', [iri])} "
+                f"GRAPH ?g {{ ?x ?q ?o }} FILTER(?g != <{self._inferred}>) }}",
+            )
+            for r in rows:
+                backwards.setdefault(uri(r, "q"), set()).add(uri(r, "x"))
+        for p, o in inferred:
+            name = onto.label
+            if p == RDF.type and isinstance(o, URIRef):
+                sub = next(
+                    (d for d in asserted_types if o in onto.ancestors(d, RDFS.subClassOf)), None
+                )
+                if sub is not None:
+                    reasons[(p, o)] = Reason(
+                        f"{name(sub, self.langs)} is a subclass of {name(o, self.langs)}", sub
+                    )
+                    continue
+                dom = next((q for q in asserted_props if o in _closed(onto, q, RDFS.domain)), None)
+                if dom is not None:
+                    reasons[(p, o)] = Reason(f"domain of {name(dom, self.langs)}", dom)
+                continue
+            for q in sorted(onto.inverses(p)):
+                if isinstance(o, URIRef) and o in backwards.get(q, set()):
+                    reasons[(p, o)] = Reason(f"inverse of {name(q, self.langs)}", q)
+                    break
+            else:
+                if onto.is_symmetric(p) and isinstance(o, URIRef) and o in backwards.get(p, set()):
+                    reasons[(p, o)] = Reason(f"{name(p, self.langs)} is symmetric", p)
+                    continue
+                sub_p = next(
+                    (
+                        q
+                        for q, o2 in asserted
+                        if o2 == o and p in onto.ancestors(q, RDFS.subPropertyOf)
+                    ),
+                    None,
+                )
+                if sub_p is not None:
+                    reasons[(p, o)] = Reason(
+                        f"{name(sub_p, self.langs)} is a subproperty of {name(p, self.langs)}",
+                        sub_p,
+                    )
+        return reasons
+
+
+def _closed(onto: Ontology, prop: URIRef, axis: URIRef) -> set[URIRef]:
+    """Classes `prop` (or a property above it) has as domain/range, with their superclasses."""
+    direct = {
+        c for q in {prop} | onto.ancestors(prop, RDFS.subPropertyOf) for c in onto.objects(q, axis)
+    }
+    return direct | {a for c in direct for a in onto.ancestors(c, RDFS.subClassOf)}
+
+
+def _true(node: Node | None) -> bool:
+    return isinstance(node, Literal) and node.toPython() is True

@@ -1,0 +1,135 @@
+"""Entity and article pages: content negotiation, what the HTML shows, escaping, 404s."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Graph
+from rdflib.compare import graph_diff, isomorphic, to_isomorphic
+
+from spacekg.store import open_store
+from tests.conftest import LiveServer
+from tests.web_fixtures import EVIL_LABEL, site
+
+__all__ = ["site"]
+
+FORMATS = [
+    ("text/turtle", "ttl", ox.RdfFormat.TURTLE),
+    ("application/ld+json", "jsonld", ox.RdfFormat.JSON_LD),
+    ("application/n-triples", "nt", ox.RdfFormat.N_TRIPLES),
+    ("application/rdf+xml", "rdf", ox.RdfFormat.RDF_XML),
+]
+
+
+def parse(body: str, fmt: ox.RdfFormat) -> Graph:
+    """`body` parsed by Oxigraph (rdflib's JSON-LD parser warns about its own internals)."""
+    triples = ox.serialize(ox.parse(body.encode(), format=fmt), format=ox.RdfFormat.N_TRIPLES)
+    assert triples is not None
+    return Graph().parse(data=triples.decode(), format="nt")
+
+
+def get(url: str, accept: str = "text/html") -> tuple[int, dict[str, str], str]:
+    request = urllib.request.Request(url, headers={"Accept": accept})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read().decode()
+
+
+def stored(server: LiveServer, slug: str) -> Graph:
+    iri = f"https://w3id.org/spacekg/resource/{slug}"
+    data = open_store(server.root).query(f"CONSTRUCT {{ <{iri}> ?p ?o }} WHERE {{ <{iri}> ?p ?o }}")
+    return Graph().parse(data=data.serialize("nt"), format="nt")
+
+
+def assert_same(expected: Graph, got: Graph) -> None:
+    if not isomorphic(expected, got):
+        _, only_expected, only_got = graph_diff(to_isomorphic(expected), to_isomorphic(got))
+        pytest.fail(
+            f"missing:\n{only_expected.serialize(format='nt')}\n"
+            f"extra:\n{only_got.serialize(format='nt')}"
+        )
+
+
+@pytest.mark.parametrize(("media", "ext", "parser"), FORMATS, ids=[f[1] for f in FORMATS])
+@pytest.mark.parametrize("slug", ["european-space-agency", "article-sample", "exomars-2022"])
+def test_every_format_holds_what_the_store_holds(
+    site: LiveServer, slug: str, media: str, ext: str, parser: ox.RdfFormat
+) -> None:
+    status, headers, body = get(f"{site.url}/resource/{slug}", accept=media)
+    assert status == 200
+    assert headers["Content-Type"].startswith(media)
+    assert "Accept" in headers["Vary"]
+    assert_same(stored(site, slug), parse(body, parser))
+    status, _, suffixed = get(f"{site.url}/resource/{slug}.{ext}", accept="text/html")
+    assert status == 200
+    assert_same(stored(site, slug), parse(suffixed, parser))
+
+
+def test_json_ld_has_a_context(site: LiveServer) -> None:
+    _, _, body = get(f"{site.url}/resource/european-space-agency.jsonld")
+    assert json.loads(body)["@context"]["skg"] == "https://w3id.org/spacekg/ontology#"
+
+
+def test_link_headers_name_every_format(site: LiveServer) -> None:
+    _, headers, _ = get(f"{site.url}/resource/european-space-agency")
+    for _, ext, _ in FORMATS:
+        assert f'/resource/european-space-agency.{ext}>; rel="alternate"' in headers["Link"]
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+
+
+def test_html_shows_names_types_statements_and_links(site: LiveServer) -> None:
+    status, headers, html = get(f"{site.url}/resource/european-space-agency")
+    assert status == 200 and headers["Content-Type"].startswith("text/html")
+    assert '<h1 lang="en">European Space Agency</h1>' in html
+    assert "Europe&#39;s space agency." in html  # the description
+    assert "Also known as" in html and "ESA" in html
+    assert 'class="badge inferred"' in html  # skg:Organization comes from the inferred graph
+    assert "space agency is a subclass of organization" in html  # and the axiom says why
+    assert "We suspend ExoMars." in html  # a statement it made
+    assert 'href="/resource/exomars-2022"' in html  # our IRIs link locally
+    assert "inverse of stated by" in html  # skg:made explained by owl:inverseOf
+
+
+def test_incoming_links_are_grouped_and_counted(site: LiveServer) -> None:
+    _, _, html = get(f"{site.url}/resource/exomars-2022")
+    assert "Linked from" in html
+    assert "participates in: 2" in html
+
+
+def test_article_page_highlights_mentions_and_statements(site: LiveServer) -> None:
+    _, _, html = get(f"{site.url}/resource/article-sample")
+    assert '<mark class="mention"><a href="/resource/european-space-agency"' in html
+    assert '<span class="statement"' in html
+    assert "Facts extracted from this article" in html
+
+
+def test_unknown_slug_suggests_similar_entities(site: LiveServer) -> None:
+    status, _, html = get(f"{site.url}/resource/european-agency")
+    assert status == 404
+    assert "Did you mean" in html and 'href="/resource/european-space-agency"' in html
+    status, _, body = get(f"{site.url}/resource/european-agency", accept="application/json")
+    assert status == 404
+    assert json.loads(body)["suggestions"][0]["url"] == "/resource/european-space-agency"
+
+
+@pytest.mark.parametrize("path", ["/resource/Bad%20Slug", "/resource/a..b", "/resource/x.exe"])
+def test_malformed_names_are_404s(site: LiveServer, path: str) -> None:
+    status, _, _ = get(site.url + path, accept="application/json")
+    assert status == 404
+
+
+@pytest.mark.parametrize(
+    "path", ["/resource/evil-entity", "/resource/exomars-2022", "/search?q=script"]
+)
+def test_markup_in_the_data_shows_as_text(site: LiveServer, path: str) -> None:
+    status, _, html = get(site.url + path)
+    assert status == 200
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co" in html
+    assert EVIL_LABEL not in html
