@@ -241,3 +241,20 @@ def test_a_build_records_its_inputs_so_serve_knows_when_it_is_stale(
 
     (data / "articles" / "new.txt").write_text("date 2022-03-01 ESA said nothing.")
     assert _stale(settings)
+
+
+def test_two_articles_that_clash_cost_only_the_later_one(tmp_path: Path) -> None:
+    """Two articles mint the same name as different kinds: the IRI is shared, the types
+    are disjoint, and only the later article is left out."""
+    data = _data(tmp_path)
+    articles = data / "articles"
+    (articles / SEED.name).unlink()
+    (articles / "a.txt").write_text("date 2022-01-01 The Zephyr mission launched today.")
+    (articles / "b.txt").write_text("date 2022-01-02 The Zephyr rover drove off its lander.")
+    settings = load_settings({"data": data, "store": tmp_path / "store"}, environ={})
+
+    report = build_module.build(settings)
+
+    assert report.articles == ["a.txt"]
+    [failure] = report.failures
+    assert failure.source == "b.txt" and "inconsistent" in failure.reason

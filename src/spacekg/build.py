@@ -232,13 +232,15 @@ def _reason_excluding_bad_articles(
                 raise BuildError(
                     "the reference data or ontology is inconsistent: " + "; ".join(exc.messages)
                 ) from None
-            for slug in culprits:
-                article, _ = inputs.articles.pop(slug)
-                inputs.failures.append(
-                    ArticleError(
-                        article.source, "makes the graph inconsistent: " + "; ".join(exc.messages)
-                    )
+            # Leave out one article at a time, the last in order: when two articles
+            # clash (one calls "Zephyr" a mission, the other a rover) the first stays.
+            article, _ = inputs.articles.pop(culprits[-1])
+            inputs.failures.append(
+                ArticleError(
+                    article.source,
+                    "makes the graph inconsistent: " + "; ".join(exc.messages),
                 )
+            )
             if not inputs.articles:
                 raise BuildError("every article made the graph inconsistent") from None
             continue
@@ -271,7 +273,7 @@ def _validate_excluding_bad_articles(
 def _articles_involving(inputs: Inputs, resources: list[str]) -> list[str]:
     wanted = {URIRef(r) for r in resources}
     culprits = []
-    for slug, (_, graph) in inputs.articles.items():
+    for slug, (_, graph) in sorted(inputs.articles.items()):
         if any((r, None, None) in graph or (None, None, r) in graph for r in wanted):
             culprits.append(slug)
     return culprits

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 
-from rdflib import RDF, Literal, URIRef
+from rdflib import Literal, URIRef
 
 from spacekg.articles import slugify
 from spacekg.extract import lexicon
 from spacekg.extract.gazetteer import Entry
+from spacekg.extract.minting import mint
 from spacekg.extract.model import Findings, Mention
 from spacekg.extract.names import NAME_TOKEN, PERSON_NAME, is_person_name
 from spacekg.extract.text import Span, fold, sentences
@@ -92,7 +93,7 @@ def _kind_nouns(findings: Findings, text: str, iris: Iris) -> None:
             continue
         if not _plausible_thing_name(name) or _MODIFIER_OF.match(text, kind_match.end()):
             continue  # "the Moonshot mission manager": the kind noun modifies, names nothing
-        entry = _new_entry(findings, iris, name, cls)
+        entry = mint(findings, iris, name, cls)
         findings.mentions.append(Mention(span, entry))
 
 
@@ -108,7 +109,7 @@ def _twins(findings: Findings, text: str, iris: Iris) -> None:
         twins = [m.entry for m in findings.mentions if m.span.overlaps(span)]
         if not twins and _plausible_thing_name(match["name"]):
             cls = _most_specific(findings, original.entry)
-            twin = _new_entry(findings, iris, findings.text[span.begin : span.end], cls)
+            twin = mint(findings, iris, findings.text[span.begin : span.end], cls)
             findings.mentions.append(Mention(span, twin))
             twins = [twin]
         for twin in twins:
@@ -130,7 +131,7 @@ def _named_things(findings: Findings, text: str, iris: Iris) -> None:
         span = Span(begin, begin + len(raw))
         if findings.covered(span) or not _plausible_thing_name(raw):
             continue
-        entry = _new_entry(findings, iris, findings.text[span.begin : span.end], cls)  # type: ignore[arg-type]
+        entry = mint(findings, iris, findings.text[span.begin : span.end], cls)  # type: ignore[arg-type]
         findings.mentions.append(Mention(span, entry))
 
 
@@ -270,7 +271,7 @@ def _person_at(findings: Findings, iris: Iris, span: Span) -> Entry | None:
     name = findings.text[span.begin : span.end]
     if not is_person_name(name):
         return None
-    entry = _new_entry(findings, iris, name, SKG.Person)
+    entry = mint(findings, iris, name, SKG.Person)
     findings.mentions.append(Mention(span, entry))
     return entry
 
@@ -333,37 +334,3 @@ def _en(text: str) -> Literal:
 
 def _slug_of(entry: Entry, iris: Iris) -> str:
     return iris.slug_of(str(entry.iri)) or slugify(entry.label)
-
-
-# ---------------------------------------------------------------------------
-# Minting
-# ---------------------------------------------------------------------------
-
-
-def _new_entry(findings: Findings, iris: Iris, name: str, cls: URIRef) -> Entry:
-    """A new entity for `name`, or the one already minted for it in this article.
-
-    The slug comes from the name alone, so the same name in two articles gives
-    the same IRI; a clash with a known thing of another kind adds the kind.
-    """
-    name = " ".join(name.split())
-    gazetteer = findings.gazetteer
-    for known in gazetteer.lookup(name):
-        if known.is_a(cls):
-            return known
-    slug = slugify(name) or "entity-" + _short_hash(name)
-    iri = iris.resource(slug)
-    existing = gazetteer.entries.get(iri)
-    if existing is not None and not existing.is_a(cls):
-        iri = iris.resource(f"{slug}-{slugify(str(cls).rsplit('#', 1)[-1])}")
-    entry = Entry(iri, name, findings.lang, gazetteer.types_of(cls))
-    gazetteer.add_entry(entry, [name])
-    findings.new_entries[iri] = entry
-    findings.facts.add((iri, RDF.type, cls))
-    return entry
-
-
-def _short_hash(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha1(text.encode()).hexdigest()[:10]

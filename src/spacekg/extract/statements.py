@@ -16,6 +16,7 @@ from rdflib import URIRef
 from spacekg.articles import slugify
 from spacekg.extract import lexicon
 from spacekg.extract.gazetteer import Entry
+from spacekg.extract.minting import mint
 from spacekg.extract.model import Findings, Mention, Statement
 from spacekg.extract.names import PERSON_NAME, is_person_name
 from spacekg.extract.text import Span, detect_language, fold, parse_date_expression
@@ -117,10 +118,8 @@ def resolve_post_authors(findings: Findings, iris: Iris) -> None:
 
 
 def _new_author(findings: Findings, iris: Iris, display_name: str) -> Entry:
-    from spacekg.extract.entities import _new_entry
-
     cls = SKG.Person if is_person_name(display_name) else SKG.Organization
-    return _new_entry(findings, iris, display_name, cls)
+    return mint(findings, iris, display_name, cls)
 
 
 # ---------------------------------------------------------------------------
@@ -286,10 +285,8 @@ def _previous_person(findings: Findings, position: int) -> Entry | None:
 
 
 def _mint_speaker(findings: Findings, iris: Iris, span: Span) -> Entry | None:
-    from spacekg.extract.entities import _new_entry
-
     name = findings.text[span.begin : span.end]
-    entry = _new_entry(findings, iris, name, SKG.Person)
+    entry = mint(findings, iris, name, SKG.Person)
     findings.mentions.append(Mention(span, entry))
     return entry
 
