@@ -1,7 +1,8 @@
 """Serve the knowledge graph: `python server.py [--host H] [--port P]`.
 
-The same as `spacekg serve` (which builds the graph from data/ first when
-nothing has been built yet); every setting also reads SPACEKG_* variables.
+The same as `spacekg serve`: it builds the graph from data/ first when nothing
+has been built yet or the data changed since; every setting also reads
+SPACEKG_* variables.
 For another WSGI server, use the app factory: `spacekg.web:create_app()`.
 """
 
