@@ -25,7 +25,6 @@ def analyse(article: Article, gazetteer: Gazetteer, iris: Iris) -> Findings:
     statements.find_posts(findings)
     mentions.scan(findings)
     entities.discover(findings, iris)
-    findings.gazetteer.compile()
     mentions.scan_local(findings)
     statements.resolve_post_authors(findings, iris)
     statements.find_quotes(findings, iris)

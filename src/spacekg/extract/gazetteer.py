@@ -89,6 +89,7 @@ class Gazetteer:
     account_owner: dict[URIRef, URIRef] = field(default_factory=dict)
     components: dict[URIRef, set[URIRef]] = field(default_factory=lambda: defaultdict(set))
     compact: dict[str, set[URIRef]] = field(default_factory=lambda: defaultdict(set))
+    by_entity: dict[URIRef, set[str]] = field(default_factory=lambda: defaultdict(set))
     #: person -> their known positions: (position, organization or None, role titles casefolded)
     positions: dict[URIRef, list[tuple[URIRef, URIRef | None, frozenset[str]]]] = field(
         default_factory=lambda: defaultdict(list)
@@ -148,6 +149,7 @@ class Gazetteer:
         # Keep every spelling: "Hope Probe" and "Hope probe" accept different text.
         if all((n.entry.iri, n.text) != (entry.iri, text) for n in self.names[key]):
             self.names[key].append(Name(text, entry, kind))
+            self.by_entity[entry.iri].add(text)
         self.compact[_compact(text)].add(entry.iri)
 
     def compile(self) -> None:
@@ -176,6 +178,8 @@ class Gazetteer:
             clone.names[key] = list(names)
         for key, iris in self.compact.items():
             clone.compact[key] = set(iris)
+        for iri, texts in self.by_entity.items():
+            clone.by_entity[iri] = set(texts)
         for mission, crafts in self.components.items():
             clone.components[mission] = set(crafts)
         clone._patterns = self._patterns
