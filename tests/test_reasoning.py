@@ -233,8 +233,8 @@ def test_prp_rng_types_the_object(ontology: Graph) -> None:
 
 
 def test_prp_rng_on_a_datatype_property_adds_only_noise(ontology: Graph) -> None:
-    """prp-rng on skg:beginIndex (range xsd:nonNegativeInteger) types the literal: noise."""
-    closure = closure_of(ontology, 'r:m skg:beginIndex "4"^^xsd:nonNegativeInteger .')
+    """prp-rng on skg:beginIndex (range xsd:integer) types the literal: noise."""
+    closure = closure_of(ontology, 'r:m skg:beginIndex "4"^^xsd:integer .')
     assert not any(isinstance(s, Literal) for s in closure.inferred.subjects())
     assert closure.noise_by_rule["literal-subject"] >= 1
 
@@ -401,7 +401,7 @@ r:seed a skg:Article ;
     skg:mentions r:european-space-agency, r:josef-aschbacher, r:exomars-2022 .
 <https://w3id.org/spacekg/resource/seed#mention-4-26> a skg:Mention ;
     skg:mentionOf r:european-space-agency ; skg:inArticle r:seed ;
-    skg:beginIndex "4"^^xsd:nonNegativeInteger ; skg:endIndex "26"^^xsd:nonNegativeInteger ;
+    skg:beginIndex "4"^^xsd:integer ; skg:endIndex "26"^^xsd:integer ;
     skg:anchorText "European Space Agency" .
 r:seed-post-1 a skg:SocialMediaPost ;
     rdfs:label "Josef Aschbacher on Twitter, 25 February 2022"@en ;
@@ -409,7 +409,7 @@ r:seed-post-1 a skg:SocialMediaPost ;
     skg:statedBy r:josef-aschbacher ; skg:reportedIn r:seed ;
     skg:postedFrom r:aschbacherjosef-account ; skg:hasHashtag r:exomars2022-hashtag ;
     skg:datePublished "2022-02-25"^^xsd:date ;
-    skg:beginIndex "370"^^xsd:nonNegativeInteger ; skg:endIndex "450"^^xsd:nonNegativeInteger .
+    skg:beginIndex "370"^^xsd:integer ; skg:endIndex "450"^^xsd:integer .
 r:aschbacherjosef-account a skg:Account ; skg:handle "AschbacherJosef" ;
     skg:accountOf r:josef-aschbacher ; rdfs:label "@AschbacherJosef" .
 r:josef-aschbacher a skg:Person ; rdfs:label "Josef Aschbacher"@en ;

@@ -49,8 +49,8 @@ VALID = f"""
 <{MENTION}> a skg:Mention ;
     skg:mentionOf r:european-space-agency ;
     skg:inArticle <{ARTICLE}> ;
-    skg:beginIndex "4"^^xsd:nonNegativeInteger ;
-    skg:endIndex "26"^^xsd:nonNegativeInteger ;
+    skg:beginIndex "4"^^xsd:integer ;
+    skg:endIndex "26"^^xsd:integer ;
     skg:anchorText "European Space Agency" .
 
 <{QUOTE}> a skg:Quote ;
@@ -58,8 +58,8 @@ VALID = f"""
     skg:text "Notwithstanding the current conflict, civil space cooperation remains a bridge."@en ;
     skg:statedBy r:josef-aschbacher ;
     skg:reportedIn <{ARTICLE}> ;
-    skg:beginIndex "700"^^xsd:nonNegativeInteger ;
-    skg:endIndex "780"^^xsd:nonNegativeInteger ;
+    skg:beginIndex "700"^^xsd:integer ;
+    skg:endIndex "780"^^xsd:integer ;
     skg:language "en" .
 
 <{POST}> a skg:SocialMediaPost ;
@@ -67,8 +67,8 @@ VALID = f"""
     skg:text "We continue to monitor the evolving situation."@en ;
     skg:statedBy r:josef-aschbacher ;
     skg:reportedIn <{ARTICLE}> ;
-    skg:beginIndex "370"^^xsd:nonNegativeInteger ;
-    skg:endIndex "416"^^xsd:nonNegativeInteger ;
+    skg:beginIndex "370"^^xsd:integer ;
+    skg:endIndex "416"^^xsd:integer ;
     skg:datePublished "2022-02-25"^^xsd:date ;
     skg:postedFrom r:aschbacherjosef-account ;
     skg:hasHashtag r:exomars2022-hashtag ;
@@ -220,7 +220,8 @@ def adding(subject: URIRef, predicate: URIRef, value: Literal | URIRef) -> Chang
 
 
 def nni(n: int) -> Literal:
-    return Literal(n, datatype=XSD.nonNegativeInteger)
+    """An offset as published: xsd:integer (stores canonicalise derived integer types)."""
+    return Literal(n, datatype=XSD.integer)
 
 
 @pytest.mark.parametrize(
@@ -318,6 +319,20 @@ def nni(n: int) -> Literal:
             "skg:beginIndex",
             "LessThan",
             id="an empty mention fails",
+        ),
+        pytest.param(
+            replacing(MENTION, SKG.beginIndex, nni(-1)),
+            MENTION,
+            "skg:beginIndex",
+            "MinInclusive",
+            id="a mention with a negative offset fails",
+        ),
+        pytest.param(
+            replacing(MENTION, SKG.endIndex, Literal("26")),
+            MENTION,
+            "skg:endIndex",
+            "Datatype",
+            id="an offset that is a string fails",
         ),
         pytest.param(
             without(MENTION, SKG.inArticle),

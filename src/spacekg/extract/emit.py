@@ -150,4 +150,6 @@ def _quote(graph: Graph, findings: Findings, iris: Iris, quote: Statement, index
 
 
 def _index(offset: int) -> Literal:
-    return Literal(offset, datatype=XSD.nonNegativeInteger)
+    # xsd:integer, not xsd:nonNegativeInteger: stores canonicalise derived integer types,
+    # and what we validate should be what we publish. SHACL checks it is never negative.
+    return Literal(offset, datatype=XSD.integer)
