@@ -88,11 +88,14 @@ def serve() -> Iterator[Callable[[Any], str]]:
 
     yield start
     for server, thread in running:
-        # Closing the sockets must happen on the server's own thread (closing
-        # them under its select() is a race); an emptied map ends server.run().
+        # First let the worker threads finish: a task that completes a response
+        # pulls the server's trigger pipe, which must still be open then ("Bad
+        # file descriptor" otherwise). Then close the sockets on the server's own
+        # thread (closing them under its select() is a race); an emptied map ends
+        # server.run().
+        server.task_dispatcher.shutdown(cancel_pending=True, timeout=10)
         server.trigger.pull_trigger(partial(wasyncore.close_all, server._map))
         thread.join(timeout=10)
-        server.task_dispatcher.shutdown()
 
 
 @pytest.fixture

@@ -269,3 +269,32 @@ def test_the_store_never_imports_flask() -> None:
     """The core must stay usable without the web layer (STYLE: dependencies point one way)."""
     code = "import sys, spacekg.store; assert 'flask' not in sys.modules, 'flask imported'"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+@pytest.mark.parametrize("fmt", DUMP_FORMATS, ids=lambda fmt: fmt.name)
+def test_a_dump_can_leave_a_graph_out(store_root: Path, fmt: Format) -> None:
+    """Without the inferred graph: TriG/N-Quads/JSON-LD lose its quads; the union formats
+    lose the triples no other graph holds."""
+    data = b"".join(open_store(store_root).dump_without(fmt.name, [str(INFERRED_GRAPH)]))
+    kept = [quad for quad in sample_quads() if quad[3] != INFERRED_GRAPH]
+    if not fmt.keeps_graphs:
+        assert_isomorphic(parse_graph(data, fmt.name), union_graph(kept))
+        return
+    dataset = parse_dataset(data, fmt.name)
+    assert str(INFERRED_GRAPH) not in {str(g.identifier) for g in dataset.graphs() if len(g)}
+    for name in (ARTICLE_GRAPH, REFERENCE_GRAPH):
+        assert_isomorphic(dataset.graph(name), named_graph(kept, name))
+
+
+def test_json_ld_dumps_are_one_document_across_chunks(
+    store_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """JSON-LD cannot be concatenated: chunks are spliced into one top-level array."""
+    from spacekg.store import embedded
+
+    monkeypatch.setattr(embedded, "_DUMP_CHUNK", 2)
+    chunks = list(open_store(store_root).dump("jsonld"))
+    assert len(chunks) > 3
+    dataset = parse_dataset(b"".join(chunks), "jsonld")
+    for name in (ARTICLE_GRAPH, REFERENCE_GRAPH, INFERRED_GRAPH):
+        assert_isomorphic(dataset.graph(name), named_graph(sample_quads(), name))

@@ -79,3 +79,45 @@ def test_browse_the_site(site: LiveServer, page: object) -> None:
     check_page(p, "search", errors)
     p.click("main >> text=ExoMars 2022")  # type: ignore[attr-defined]
     assert p.url.endswith("/resource/exomars-2022")  # type: ignore[attr-defined]
+    check_page(p, "search-hit", errors)
+
+
+def test_downloads_void_and_a_query(site: LiveServer, page: object) -> None:
+    """The /dumps page, the VoID description and a query run from the query page."""
+    p = page
+    errors: list[str] = []
+    p.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)  # type: ignore[attr-defined]
+    p.on("pageerror", lambda e: errors.append(str(e)))  # type: ignore[attr-defined]
+
+    p.goto(site.url + "/")  # type: ignore[attr-defined]
+    p.click("nav >> text=Dumps")  # type: ignore[attr-defined]
+    assert p.url.endswith("/dumps")  # type: ignore[attr-defined]
+    check_page(p, "dumps", errors)
+    assert p.locator("table.dumps a[href$='/dump.ttl']").count() == 1  # type: ignore[attr-defined]
+    assert p.locator("table.dumps a[download]").count() == 10  # type: ignore[attr-defined]
+
+    p.click("main >> text=VoID description")  # type: ignore[attr-defined]
+    assert p.url.endswith("/.well-known/void")  # type: ignore[attr-defined]
+    text = p.inner_text("body")  # type: ignore[attr-defined]
+    assert "void:sparqlEndpoint" in text and "dcat:downloadURL" in text
+    ARTIFACTS.mkdir(exist_ok=True)
+    p.screenshot(path=str(ARTIFACTS / "void.png"))  # type: ignore[attr-defined]
+    assert errors == [], errors
+
+    p.goto(site.url + "/sparql")  # type: ignore[attr-defined]
+    check_page(p, "query-page", errors)
+    p.fill(  # type: ignore[attr-defined]
+        "#query",
+        "PREFIX skg: <https://w3id.org/spacekg/ontology#>\n"
+        "SELECT ?agency WHERE { ?agency a skg:Agency } ORDER BY ?agency",
+    )
+    p.click("button.run")  # type: ignore[attr-defined]
+    p.wait_for_selector("table.sparql-results tbody tr")  # type: ignore[attr-defined]
+    check_page(p, "query-results", errors)
+    rows = p.locator("table.sparql-results tbody tr")  # type: ignore[attr-defined]
+    assert rows.count() >= 1
+    link = p.locator("table.sparql-results a[href^='/resource/']").first  # type: ignore[attr-defined]
+    href = link.get_attribute("href")
+    link.click()
+    p.wait_for_url("**" + href)  # type: ignore[attr-defined]
+    check_page(p, "query-followed", errors)

@@ -41,6 +41,15 @@ LIMITS = Namespace("https://w3id.org/spacekg/service#")
 CROSS_PRODUCT = (
     "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"?s{i} ?p{i} ?o{i} ." for i in range(9)) + " }"
 )
+#: 10^4 rows (four patterns over the sample's 10 triples), each with a 100 kB string
+#: made by tenfold concatenation: a GROUP_CONCAT of 1 GB, fast to build.
+HUGE_CONCAT = (
+    'SELECT (STRLEN(GROUP_CONCAT(?d)) AS ?n) WHERE { VALUES ?x { "' + "x" * 100 + '" } '
+    + " ".join(f"?s{i} ?p{i} ?o{i} ." for i in range(4))
+    + " BIND(CONCAT(" + ",".join(["?x"] * 10) + ") AS ?y)"
+    + " BIND(CONCAT(" + ",".join(["?y"] * 10) + ") AS ?z)"
+    + " BIND(CONCAT(" + ",".join(["?z"] * 10) + ") AS ?d) }"
+)  # fmt: skip
 SCRIPT = '<script>alert("x")</script>'
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 
@@ -143,6 +152,31 @@ def test_the_service_description_lists_the_dataset_and_limits(live_server: LiveS
     assert graph.value(endpoint, LIMITS.queryTimeout).toPython() == 30
 
 
+def test_the_service_description_turtle_is_written_for_people(live_server: LiveServer) -> None:
+    """Prefixed names, each subject's properties grouped, the dataset's blank nodes
+    nested in [ ] rather than labelled; the same graph as the JSON-LD version."""
+    body = fetch(f"{live_server.url}/sparql", headers={"Accept": "text/turtle"}).body.decode()
+    assert f"@prefix sd: <{SD}> ." in body and f"@prefix limits: <{LIMITS}> ." in body
+    assert "sd:defaultDataset [ a sd:Dataset" in body and "_:" not in body
+    assert "<http://www.w3.org/ns/sparql-service-description#" not in body.split("\n\n", 1)[1]
+    assert body.count(f"<{live_server.url}/sparql> a sd:Service ;") == 1
+    as_json_ld = fetch(f"{live_server.url}/sparql", params=[("format", "jsonld")]).body
+    assert_isomorphic(parse_graph(body.encode(), "ttl"), parse_graph(as_json_ld, "jsonld"))
+
+
+def test_the_service_description_states_the_memory_limit_and_federation_only_when_on(
+    store_root: Path, serve: Callable[[Any], str]
+) -> None:
+    for allowlist in ((), ("http://example.org/sparql",)):
+        url = start(serve, store_root, query_memory_mb=512, service_allowlist=allowlist)
+        answer = fetch(f"{url}/sparql", headers={"Accept": "text/turtle"})
+        graph = parse_graph(answer.body, "ttl")
+        endpoint = URIRef(f"{url}/sparql")
+        assert graph.value(endpoint, LIMITS.queryMemoryMB) == Literal(512)
+        federated = (endpoint, SD.feature, SD.BasicFederatedQuery) in graph
+        assert federated == bool(allowlist)
+
+
 def test_the_service_description_comes_in_json_ld(live_server: LiveServer) -> None:
     answer = fetch(f"{live_server.url}/sparql", params=[("format", "jsonld")])
     graph = parse_graph(answer.body, "jsonld")
@@ -188,6 +222,16 @@ def test_a_syntax_error_on_the_page_shows_where_it_is(live_server: LiveServer) -
     assert answer.status == 400
     assert "At line 3, column 2" in page  # where the engine gave up
     assert 'data-error-line="3"' in page
+
+
+def test_a_syntax_error_message_is_readable(live_server: LiveServer) -> None:
+    """The engine lists the characters it expected as Unicode ranges
+    (['A' ..= 'Z' | '\\u{00C0}'..='\\u{00D6}' | ...]): they are named instead."""
+    query = "SELECT ?s WHERE {\n  ?s ?p ?o ."
+    message = fetch(f"{live_server.url}/sparql", params=[("query", query)]).json()["message"]
+    assert message.startswith("SPARQL syntax error at line 2, column 13 (the end of the query): ")
+    assert '"}"' in message and "a letter" in message
+    assert "..=" not in message and "\\u{" not in message and "[_]" not in message
 
 
 @pytest.fixture
@@ -279,6 +323,19 @@ def test_a_cross_product_is_stopped_by_the_time_limit(
     answer = fetch(f"{url}/sparql", params=[("query", CROSS_PRODUCT)])
     assert answer.status == 503
     assert "time limit of 1 s" in answer.json()["message"]
+    assert count(fetch(f"{url}/sparql", params=[("query", COUNT)])) == 10
+
+
+def test_a_query_beyond_the_memory_limit_is_stopped_and_its_worker_replaced(
+    store_root: Path, serve: Callable[[Any], str]
+) -> None:
+    url = start(serve, store_root, query_memory_mb=300)
+    answer = fetch(f"{url}/sparql", params=[("query", HUGE_CONCAT)])
+    assert answer.status == 503
+    assert "memory than the limit of 300 MB" in answer.json()["message"]
+    assert count(fetch(f"{url}/sparql", params=[("query", COUNT)])) == 10
+    page = fetch(f"{url}/sparql", params=[("query", HUGE_CONCAT)], headers=BROWSER)
+    assert page.status == 503 and "The query ran out of memory" in page.body.decode()
     assert count(fetch(f"{url}/sparql", params=[("query", COUNT)])) == 10
 
 

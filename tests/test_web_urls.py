@@ -22,6 +22,13 @@ EX = "http://example.org/kg/"
         (W3ID, "http://schema.org/Person", Link("http://schema.org/Person", False)),
         ("https://w3id.org/spacekg/", "https://w3id.org/spacekg/resource/x?<y>",
          Link("https://w3id.org/spacekg/resource/x?<y>", False)),
+        (W3ID, "HTTPS://example.org/x", Link("HTTPS://example.org/x", False)),
+        (W3ID, "javascript:alert(1)", Link(None, False)),
+        (W3ID, "JaVaScRiPt:alert(1)", Link(None, False)),
+        (W3ID, "data:text/html;base64,PHNjcmlwdD4=", Link(None, False)),
+        (W3ID, "vbscript:msgbox(1)", Link(None, False)),
+        (W3ID, "urn:isbn:0451450523", Link(None, False)),
+        (W3ID, "mailto:press@esa.int", Link(None, False)),
     ],
     ids=[
         "our resource under the default base links locally",
@@ -30,6 +37,13 @@ EX = "http://example.org/kg/"
         "an ontology term links to its documentation",
         "a foreign vocabulary term links out",
         "a malformed slug under our base is not turned into a local path",
+        "an upper-case https scheme still links out",
+        "a javascript IRI is no link",
+        "a javascript IRI in mixed case is no link",
+        "a data IRI is no link",
+        "a vbscript IRI is no link",
+        "a URN is no link (nowhere to go)",
+        "a mailto IRI is no link (only http and https are)",
     ],
 )  # fmt: skip
 def test_link(base: str, iri: str, expected: Link) -> None:
@@ -47,3 +61,10 @@ def test_paths_honour_the_mount_point() -> None:
     assert urls.search() == "/kg/search"
     assert urls.class_page("Agency", page=1) == "/kg/class/Agency"
     assert urls.class_page("Agency", page=3) == "/kg/class/Agency?page=3"
+
+
+def test_dump_paths() -> None:
+    urls = Urls(Iris(), root="/kg")
+    assert urls.dump("ttl") == "/kg/dump.ttl"
+    assert urls.dump("nq", inferred=False) == "/kg/dump-asserted.nq"
+    assert urls.dumps() == "/kg/dumps" and urls.void() == "/kg/.well-known/void"

@@ -28,6 +28,10 @@ PROG = "spacekg"
 _SETTINGS = {setting.name: setting for setting in SETTINGS}
 _QUERY_FORMATS = list(dict.fromkeys(fmt.name for kind in QueryKind for fmt in formats_for(kind)))
 _METAVARS = {"data": "DIR", "store": "PATH", "base": "IRI"}
+#: How long `serve` keeps an idle connection open, and how many it holds open at
+#: once (beyond that it stops accepting until some close).
+SERVER_IDLE_SECONDS = 60
+SERVER_CONNECTION_LIMIT = 200
 
 
 class CommandError(SpacekgError):
@@ -109,13 +113,27 @@ def serve_command(args: argparse.Namespace) -> int:
     # Imported here: the other commands need neither Flask nor waitress.
     import waitress
 
-    from spacekg.web import create_app
+    from spacekg.web import MAX_REQUEST_BYTES, create_app
 
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     app = create_app(settings)
     try:
         server = waitress.create_server(
-            app, host=settings.host, port=settings.port, threads=settings.threads, ident=PROG
+            app,
+            host=settings.host,
+            port=settings.port,
+            threads=settings.threads,
+            ident=PROG,
+            # waitress reads a whole body (spooling it to disk) before the app
+            # sees the request: only its own limit refuses a huge body unread,
+            # answering 413 as soon as Content-Length (or a chunk) exceeds it.
+            max_request_body_size=MAX_REQUEST_BYTES,
+            # Idle keep-alive connections go after a minute; a connection with
+            # a request running is never idle, however long its query takes.
+            channel_timeout=SERVER_IDLE_SECONDS,
+            connection_limit=SERVER_CONNECTION_LIMIT,
+            # poll(), unlike select(), is not limited to file descriptors < 1024.
+            asyncore_use_poll=True,
         )
     except OSError as exc:
         raise CommandError(

@@ -83,6 +83,13 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int,
     ),
     Setting(
+        "query_memory_mb",
+        2048,
+        "Memory (address space, in MB) each SPARQL query worker may use; a query "
+        "needing more is stopped.",
+        _positive_int,
+    ),
+    Setting(
         "result_limit",
         10_000,
         "Most solutions (or triples) a SPARQL query returns; longer results are cut.",
@@ -128,6 +135,7 @@ class Settings:
     max_article_bytes: int
     query_timeout: float
     query_workers: int
+    query_memory_mb: int
     result_limit: int
     service_allowlist: tuple[str, ...]
     cors_origins: tuple[str, ...]

@@ -66,5 +66,13 @@ class QueryError(SpacekgError):
         self.position = position
 
 
-class QueryTimeoutError(SpacekgError):
+class QueryLimitError(SpacekgError):
+    """A query hit a limit the endpoint sets (time, memory) and was stopped."""
+
+
+class QueryTimeoutError(QueryLimitError):
     """A query ran out of time (or waited too long for a free worker) and was stopped."""
+
+
+class QueryMemoryError(QueryLimitError):
+    """A query needed more memory than its worker may use and was stopped."""

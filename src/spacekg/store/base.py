@@ -78,6 +78,12 @@ class Store(Protocol):
         JSON-LD) keep them; the others get the union of all graphs."""
         ...
 
+    def dump_without(self, fmt: Format | str, graphs: Collection[str]) -> Iterator[bytes]:
+        """Like dump(), with the named graphs `graphs` left out: formats with named
+        graphs lose those graphs' quads; the others lose the triples that no other
+        graph holds (for an asserted-only dump, leave out the inferred graph)."""
+        ...
+
     def named_graphs(self) -> list[str]:
         """The IRIs of the named graphs, sorted."""
         ...

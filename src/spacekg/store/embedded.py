@@ -224,6 +224,15 @@ class OxigraphStore:
             return _serialize_chunks(self._named_quads(), chosen)
         return _serialize_chunks(self._union_triples(), chosen)
 
+    def dump_without(self, fmt: Format | str, graphs: Collection[str]) -> Iterator[bytes]:
+        chosen = _resolve(fmt, DUMP_FORMATS, "a dump")
+        left_out = {_graph(iri) for iri in graphs}
+        if chosen.keeps_graphs:
+            kept = [graph for graph in self._named_graph_nodes() if graph not in left_out]
+            quads = (q for g in kept for q in self._db.quads_for_pattern(None, None, None, g))
+            return _serialize_chunks(quads, chosen)
+        return _serialize_chunks(self._union_triples_without(left_out), chosen)
+
     def named_graphs(self) -> list[str]:
         return [graph.value for graph in self._named_graph_nodes()]
 
@@ -237,6 +246,19 @@ class OxigraphStore:
 
     def _union_triples(self) -> Iterator[ox.Triple]:
         for quad in self._db.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+            yield quad.triple
+
+    def _union_triples_without(self, left_out: set[ox.NamedNode]) -> Iterator[ox.Triple]:
+        # The union holds each triple once; a triple goes only when every graph
+        # holding it is left out. Two index lookups per triple, no set of seen
+        # triples: memory stays flat however big the graph.
+        for quad in self._db.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+            s, p, o = quad.subject, quad.predicate, quad.object
+            if any(ox.Quad(s, p, o, graph) in self._db for graph in left_out) and not any(
+                isinstance(held.graph_name, ox.NamedNode) and held.graph_name not in left_out
+                for held in self._db.quads_for_pattern(s, p, o, None)
+            ):
+                continue
             yield quad.triple
 
     def _named_graph_nodes(self) -> list[ox.NamedNode]:
@@ -298,7 +320,10 @@ _Item = TypeVar("_Item", ox.Quad, ox.Triple)
 
 def _serialize_chunks(items: Iterator[_Item], fmt: Format) -> Iterator[bytes]:
     assert isinstance(fmt.engine, ox.RdfFormat)
-    if not fmt.chunkable:  # JSON-LD and RDF/XML are one document each
+    if fmt.engine == ox.RdfFormat.JSON_LD:
+        yield from _json_ld_chunks(items)
+        return
+    if not fmt.chunkable:  # RDF/XML is one document
         data = ox.serialize(items, format=fmt.engine, prefixes=PREFIXES)
         assert data is not None
         yield data
@@ -308,6 +333,22 @@ def _serialize_chunks(items: Iterator[_Item], fmt: Format) -> Iterator[bytes]:
         data = ox.serialize(batch, format=fmt.engine, prefixes=PREFIXES)
         assert data is not None
         yield data
+
+
+def _json_ld_chunks(items: Iterator[_Item]) -> Iterator[bytes]:
+    """JSON-LD in chunks: one top-level array, filled with the members of the arrays
+    Oxigraph writes for each batch. A node or graph split between two batches shows
+    up as two objects with the same @id, which JSON-LD merges back into one."""
+    yield b"["
+    separator = b""
+    while batch := list(islice(items, _DUMP_CHUNK)):
+        data = ox.serialize(batch, format=ox.RdfFormat.JSON_LD)
+        assert data is not None
+        members = data.strip()[1:-1]  # Oxigraph always writes one array, without a context
+        if members:
+            yield separator + members
+            separator = b","
+    yield b"]\n"
 
 
 def write_graph(ntriples: bytes, fmt: Format | str) -> bytes:

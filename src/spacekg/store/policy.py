@@ -45,6 +45,9 @@ _SCAN = re.compile(
 
 #: Where the engine's syntax errors say they happened: "error at 3:17: ...".
 _POSITION = re.compile(r"\bat (\d+):(\d+)\b")
+#: The character classes the engine lists among what it expected, such as
+#: ['0'..='9'] or a long ['A' ..= 'Z' | 'a' ..= 'z' | '\u{00C0}'..='\u{00D6}' | ...].
+_CHAR_CLASS = re.compile(r"\[[^\[\]]*\.\.=[^\[\]]*\]")
 
 
 def check_query(sparql: str, allowed_services: Collection[str] = ()) -> None:
@@ -99,9 +102,21 @@ def syntax_error(sparql: str, exc: SyntaxError) -> QueryError:
     position of the error when the engine named it."""
     if is_update(sparql):
         return update_refused()
-    found = _POSITION.search(str(exc))
-    position = (int(found[1]), int(found[2])) if found else None
-    return QueryError(f"SPARQL syntax error: {exc}", position)
+    # [_] (any other character) says nothing a reader can use.
+    message = _CHAR_CLASS.sub(_char_class_name, str(exc)).replace(", [_]", "")
+    found = _POSITION.search(message)
+    if found is None:
+        return QueryError(f"SPARQL syntax error: {message}")
+    line, column = int(found[1]), int(found[2])
+    detail = message[found.end() :].lstrip(": ")
+    lines = sparql.splitlines()
+    ended = line > len(lines) or (line == len(lines) and column > len(lines[-1].rstrip()))
+    where = f"line {line}, column {column}" + (" (the end of the query)" if ended else "")
+    return QueryError(f"SPARQL syntax error at {where}: {detail}", (line, column))
+
+
+def _char_class_name(found: re.Match[str]) -> str:
+    return "a digit" if found[0].startswith("['0'") else "a letter"
 
 
 def update_refused() -> QueryError:

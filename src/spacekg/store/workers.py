@@ -17,6 +17,12 @@ from a script without a `__main__` guard). Starting one costs about 0.3 s,
 so a killed worker is replaced in the background at once. Workers serve any
 store root: the job names the build to read, and a worker reopens when a
 newer build is published. A worker idle for `idle_seconds` exits by itself.
+
+Each worker's address space is capped (RLIMIT_AS, `memory_mb`), so one query
+cannot take the machine's memory. A query that reaches the cap fails an
+allocation: in Python that is a MemoryError, in Oxigraph (Rust) an abort of
+the whole worker. Either way the caller gets QueryMemoryError and the worker
+is replaced; any other death of a worker remains a StoreError.
 Pools are shared per process (`shared_pool`): they hold OS processes, as a
 thread pool holds threads.
 
@@ -26,6 +32,9 @@ This module never imports Flask; jobs and outcomes are plain, picklable data.
 from __future__ import annotations
 
 import atexit
+import os
+import resource
+import signal
 import socket
 import subprocess
 import sys
@@ -38,7 +47,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from spacekg.errors import QueryError, QueryTimeoutError, StoreError
+from spacekg.errors import QueryError, QueryMemoryError, QueryTimeoutError, StoreError
 from spacekg.store.embedded import OxigraphStore, open_build
 from spacekg.store.formats import QueryKind
 
@@ -128,7 +137,8 @@ def _labels(store: OxigraphStore, table: dict[str, Any]) -> dict[str, str]:
 
 
 def _serve(conn: Connection, idle_seconds: float) -> None:
-    """A worker's life: answer jobs until idle for `idle_seconds` or the pipe closes."""
+    """A worker's life: answer jobs until idle for `idle_seconds` or the pipe closes,
+    or until a job runs out of memory (the worker may be in no state to go on)."""
     stores: dict[str, OxigraphStore] = {}
     while conn.poll(idle_seconds):
         try:
@@ -137,6 +147,10 @@ def _serve(conn: Connection, idle_seconds: float) -> None:
             return
         try:
             reply: tuple[Any, ...] = ("ok", execute(job, stores))
+            conn.send(reply)  # pickling a big outcome may run out of memory too
+            continue
+        except MemoryError:
+            reply = ("memory",)
         except QueryError as exc:
             reply = ("query", str(exc), exc.position)
         except StoreError as exc:
@@ -144,16 +158,38 @@ def _serve(conn: Connection, idle_seconds: float) -> None:
         except Exception:  # a bug: the caller raises it with this traceback, the worker lives on
             reply = ("bug", traceback.format_exc())
         conn.send(reply)
+        if reply[0] == "memory":
+            return
+
+
+def _limit_memory(memory_mb: int) -> None:
+    """Cap this process's address space at `memory_mb` (never above the hard limit),
+    and write no core file when an allocation beyond it aborts the process."""
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = memory_mb * 2**20
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
+
+
+#: glibc gives each thread that allocates its own malloc arena, reserving 64 MB of
+#: address space apiece: with a few RocksDB threads that is hundreds of MB an
+#: address-space cap counts although nothing uses it. Two arenas are plenty for
+#: a worker running one query at a time.
+_WORKER_ENV = {"MALLOC_ARENA_MAX": "2"}
 
 
 class _Worker:
-    def __init__(self, idle_seconds: float) -> None:
+    def __init__(self, idle_seconds: float, memory_mb: int | None) -> None:
         ours, theirs = socket.socketpair()
+        argv = [sys.executable, "-m", __name__, str(theirs.fileno()), repr(idle_seconds)]
         with ours, theirs:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", __name__, str(theirs.fileno()), repr(idle_seconds)],
+                [*argv, str(memory_mb or 0)],
                 pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL,
+                env={**os.environ, **_WORKER_ENV},
             )
             self.conn = Connection(ours.detach())
         self.last_used = time.monotonic()
@@ -171,6 +207,15 @@ class _Worker:
         self.last_used = time.monotonic()
         return reply
 
+    def aborted(self) -> bool:
+        """True when the worker (now dead or dying) ended by abort(), as a failed
+        allocation in Oxigraph ends it."""
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            return False
+        return self.process.returncode == -signal.SIGABRT
+
     def kill(self) -> None:
         self.process.kill()
         self.process.wait(timeout=5)
@@ -178,10 +223,14 @@ class _Worker:
 
 
 class QueryPool:
-    """At most `size` worker processes running queries, each bounded by a deadline."""
+    """At most `size` worker processes running queries, each bounded by a deadline and,
+    with `memory_mb`, in the memory (address space) it may use."""
 
-    def __init__(self, size: int, idle_seconds: float = 300.0) -> None:
+    def __init__(
+        self, size: int, idle_seconds: float = 300.0, memory_mb: int | None = None
+    ) -> None:
         self.size = size
+        self.memory_mb = memory_mb
         self._idle_seconds = idle_seconds
         self._idle: list[_Worker] = []
         self._live = 0
@@ -193,26 +242,39 @@ class QueryPool:
         free worker, then for the answer).
 
         Raises QueryTimeoutError when time runs out (the query is killed),
-        QueryError and StoreError as the store raises them, StoreError when
-        the worker died, RuntimeError (with the worker's traceback) on a bug.
+        QueryMemoryError when it needs more memory than a worker may use (the
+        worker is replaced), QueryError and StoreError as the store raises
+        them, StoreError when the worker died otherwise, RuntimeError (with the
+        worker's traceback) on a bug.
         """
         deadline = time.monotonic() + timeout
         worker = self._acquire(deadline, timeout)
         healthy = False
         try:
             reply = worker.call(job, deadline)
-            healthy = True
+            healthy = reply[0] != "memory"  # that worker has exited: never reuse it
         except TimeoutError:
-            self._replenish_later()
             raise QueryTimeoutError(
                 f"the query did not finish within the time limit of {timeout:g} s and was "
                 "stopped; narrow it (a LIMIT, more specific patterns) and try again"
             ) from None
         except (EOFError, OSError) as exc:
+            if self.memory_mb is not None and worker.aborted():
+                raise self._out_of_memory() from None
             raise StoreError(f"the query worker stopped unexpectedly: {exc!r}") from None
         finally:
             self._release(worker, healthy)
+            if not healthy:  # replace the lost worker now, not on the next query's time
+                self._replenish_later()
+        if reply[0] == "memory":
+            raise self._out_of_memory()
         return _unpack(reply)
+
+    def _out_of_memory(self) -> QueryMemoryError:
+        return QueryMemoryError(
+            f"the query needed more memory than the limit of {self.memory_mb} MB and was "
+            "stopped; narrow it (a LIMIT, fewer or smaller aggregates) and try again"
+        )
 
     def close(self) -> None:
         """Stop every idle worker; busy ones are stopped when their query returns."""
@@ -250,7 +312,7 @@ class QueryPool:
             for worker in stale:
                 worker.kill()
         try:
-            return _Worker(self._idle_seconds)
+            return _Worker(self._idle_seconds, self.memory_mb)
         except BaseException:
             with self._changed:
                 self._live -= 1
@@ -270,7 +332,7 @@ class QueryPool:
                 return
             self._live += 1
         try:
-            worker = _Worker(self._idle_seconds)
+            worker = _Worker(self._idle_seconds, self.memory_mb)
         except OSError:
             with self._changed:
                 self._live -= 1
@@ -301,16 +363,17 @@ def _unpack(reply: tuple[Any, ...]) -> Outcome:
     raise RuntimeError(f"a query worker failed:\n{reply[1]}")
 
 
-_POOLS: dict[int, QueryPool] = {}
+_POOLS: dict[tuple[int, int | None], QueryPool] = {}
 _POOLS_LOCK = threading.Lock()
 
 
-def shared_pool(size: int) -> QueryPool:
-    """The process's pool of `size` workers, created on first use, closed at exit."""
+def shared_pool(size: int, memory_mb: int | None = None) -> QueryPool:
+    """The process's pool of `size` workers capped at `memory_mb`, created on first
+    use, closed at exit."""
     with _POOLS_LOCK:
-        pool = _POOLS.get(size)
+        pool = _POOLS.get((size, memory_mb))
         if pool is None:
-            pool = _POOLS[size] = QueryPool(size)
+            pool = _POOLS[size, memory_mb] = QueryPool(size, memory_mb=memory_mb)
             closer: Callable[[], None] = pool.close
             atexit.register(closer)
         return pool
@@ -321,4 +384,6 @@ if __name__ == "__main__":
     # Outcome classes pickled across the socket are spacekg.store.workers'.
     from spacekg.store import workers
 
+    if int(sys.argv[3]) > 0:
+        workers._limit_memory(int(sys.argv[3]))
     workers._serve(Connection(int(sys.argv[1])), float(sys.argv[2]))

@@ -15,7 +15,9 @@ from spacekg.config import Settings, load_settings
 from spacekg.store import StoreHandle
 from spacekg.web import (
     access_log,
+    catalog,
     classes,
+    dumps,
     errors,
     health,
     home,
@@ -24,6 +26,7 @@ from spacekg.web import (
     resources,
     search,
     sparql,
+    void,
 )
 from spacekg.web.state import AppState, attach
 
@@ -49,6 +52,7 @@ def create_app(
     attach(app.extensions, AppState(settings=settings, stores=StoreHandle(settings.store)))
     errors.init_app(app)
     layout.init_app(app)
+    catalog.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(access_log.bp)
@@ -57,4 +61,6 @@ def create_app(
     app.register_blueprint(ontology.bp)
     app.register_blueprint(classes.bp)
     app.register_blueprint(home.bp)
+    app.register_blueprint(dumps.bp)
+    app.register_blueprint(void.bp)
     return app

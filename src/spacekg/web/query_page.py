@@ -20,13 +20,16 @@ from urllib.parse import urlencode
 
 from flask import Response, render_template
 
-from spacekg.errors import QueryError, QueryTimeoutError
+from spacekg.errors import QueryError, QueryLimitError, QueryMemoryError
 from spacekg.store.formats import GRAPH_FORMATS, RESULT_FORMATS, QueryKind, formats_for
 from spacekg.store.workers import Outcome
 from spacekg.vocab import PREFIXES
 from spacekg.web import sparql
 from spacekg.web.layout import current_urls
 from spacekg.web.state import app_state, current_store
+
+#: The editor grows with its query between these many lines (then it scrolls).
+EDITOR_ROWS = (8, 30)
 
 _PROLOGUE = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
 
@@ -134,6 +137,7 @@ class ShownError:
     line: int | None = None
     column: int | None = None
     source_line: str | None = None
+    title: str = "The query could not run"
 
 
 def page(query: str | None = None) -> Response:
@@ -149,8 +153,15 @@ def results(query: str, default_graphs: Sequence[str], named_graphs: Sequence[st
         outcome = sparql.run(job)
     except QueryError as exc:
         return _render(query, error=_shown(query, exc), status=400, datasets=job)
-    except QueryTimeoutError as exc:
-        return _render(query, error=ShownError(str(exc), 503), status=503, datasets=job)
+    except QueryLimitError as exc:
+        title = (
+            "The query ran out of memory"
+            if isinstance(exc, QueryMemoryError)
+            else "The query ran out of time"
+        )
+        return _render(
+            query, error=ShownError(str(exc), 503, title=title), status=503, datasets=job
+        )
     elapsed = time.perf_counter() - started
     response = _render(query, outcome=outcome, elapsed=elapsed, datasets=job)
     sparql.result_headers(response, outcome)
@@ -174,6 +185,8 @@ def _render(
     html = render_template(
         "sparql/query.html",
         query=query,
+        editor_rows=min(max(query.count("\n") + 2, EDITOR_ROWS[0]), EDITOR_ROWS[1]),
+        editor_limits=EDITOR_ROWS,
         examples=[(ex.title, ex.query(), _url(ex.query(), "html")) for ex in examples()],
         prefixes=PREFIXES,
         formats=[*RESULT_FORMATS, *GRAPH_FORMATS],
@@ -186,7 +199,7 @@ def _render(
         permalink=_url(query, "html", default_graphs, named_graphs) if outcome else None,
         error=error,
         elapsed_ms=round(elapsed * 1000) if elapsed is not None else None,
-        limit=settings.result_limit,
+        limit=f"{settings.result_limit:,}",
         timeout=settings.query_timeout,
         default_graphs=default_graphs,
         named_graphs=named_graphs,

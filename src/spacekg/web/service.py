@@ -15,6 +15,7 @@ from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
 from spacekg.config import Settings
 from spacekg.store import Store
 from spacekg.store.formats import GRAPH_FORMATS, RESULT_FORMATS
+from spacekg.vocab import PREFIXES
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VOID = Namespace("http://rdfs.org/ns/void#")
@@ -26,16 +27,16 @@ def describe(
     endpoint: str, store: Store, settings: Settings, max_request_bytes: int | None
 ) -> Graph:
     """The service description of the endpoint at `endpoint` serving `store`."""
-    graph = Graph()
-    graph.bind("sd", SD)
-    graph.bind("void", VOID)
-    graph.bind("limits", LIMITS)
+    graph = Graph(bind_namespaces="none")
+    for name, namespace in {**PREFIXES, "sd": SD, "void": VOID, "limits": LIMITS}.items():
+        graph.bind(name, namespace)
     service = URIRef(endpoint)
     graph.add((service, RDF.type, SD.Service))
     graph.add((service, SD.endpoint, service))
     graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
     graph.add((service, SD.feature, SD.UnionDefaultGraph))
-    graph.add((service, SD.feature, SD.BasicFederatedQuery))  # only to allowlisted endpoints
+    if settings.service_allowlist:  # SERVICE works only then, and only to those endpoints
+        graph.add((service, SD.feature, SD.BasicFederatedQuery))
     for fmt in (*RESULT_FORMATS, *GRAPH_FORMATS):
         graph.add((service, SD.resultFormat, URIRef(fmt.iri)))
     graph.add(
@@ -53,7 +54,7 @@ def describe(
                     else " (none is)."
                 )
                 + f" Results hold at most {settings.result_limit} solutions or triples; "
-                "a longer result is cut and says so in its SPARQL-Results-Truncated header.",
+                "a longer result is cut and says so in its SPARQL-Result-Truncated header.",
                 lang="en",
             ),
         )
@@ -65,6 +66,8 @@ def describe(
 
 _LIMIT_TERMS = {
     "queryTimeout": "Seconds a query may run; a query that runs longer is stopped (503).",
+    "queryMemoryMB": "Memory (address space, in MB) a query may use; a query needing "
+    "more is stopped (503).",
     "resultLimit": "Most solutions or triples one result holds; a longer one is cut.",
     "maxRequestBytes": "Largest request body accepted; a larger one gets 413.",
     "federatedEndpoint": "An endpoint a query may name in SERVICE.",
@@ -77,6 +80,7 @@ def _limits(graph: Graph, service: URIRef, settings: Settings, body: int | None)
         graph.add((LIMITS[name], RDFS.comment, Literal(comment, lang="en")))
     limits = [
         (LIMITS.queryTimeout, Literal(settings.query_timeout, datatype=XSD.decimal)),
+        (LIMITS.queryMemoryMB, Literal(settings.query_memory_mb, datatype=XSD.integer)),
         (LIMITS.resultLimit, Literal(settings.result_limit, datatype=XSD.integer)),
     ]
     if body is not None:

@@ -10,16 +10,17 @@ https://www.w3.org/TR/sparql11-protocol/#query-operation — three ways in:
 The result format follows Accept (q-values included) or a `format` parameter.
 Errors: 400 for a missing, doubled or malformed query and for updates, 415
 for any other POST body, 405 for any other method, 503 for a query that ran
-out of time (it is stopped, never answered in part). GET with no query
+out of time or memory (it is stopped, never answered in part). GET with no query
 answers with the service description to an RDF Accept type and with the
 query page to a browser; a browser sending a query (or `format=html`) gets
 the page with the results.
 
-Every query runs in a worker process under the time limit (store.workers),
-at most `result_limit` solutions long (announced in SPARQL-Result-Limit; a
-cut result says so in SPARQL-Result-Truncated). Responses carry an ETag made
-from the published version and everything that shapes the answer, so a
-conditional GET is answered 304 without running the query.
+Every query runs in a worker process under the time and memory limits
+(store.workers), at most `result_limit` solutions long (announced in
+SPARQL-Result-Limit; a cut result says so in SPARQL-Result-Truncated).
+Responses carry an ETag made from the published version and everything that
+shapes the answer, so a conditional GET is answered 304 without running the
+query.
 """
 
 from __future__ import annotations
@@ -33,10 +34,17 @@ from flask.blueprints import BlueprintSetupState
 from werkzeug.datastructures import MIMEAccept, MultiDict
 from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
 
-from spacekg.errors import QueryTimeoutError
+from spacekg.errors import QueryLimitError, QueryTimeoutError
 from spacekg.store import Store
 from spacekg.store.embedded import write_graph
-from spacekg.store.formats import GRAPH_FORMATS, RESULT_FORMATS, QueryKind, find_format, formats_for
+from spacekg.store.formats import (
+    GRAPH_FORMATS,
+    RESULT_FORMATS,
+    TURTLE,
+    QueryKind,
+    find_format,
+    formats_for,
+)
 from spacekg.store.policy import update_refused
 from spacekg.store.workers import Job, Outcome, shared_pool
 from spacekg.web import query_page
@@ -53,7 +61,8 @@ def _warm_up(setup: BlueprintSetupState) -> None:
     """Start a query worker now, so the first query does not wait for one."""
     assert isinstance(setup.app, Flask)
     with setup.app.app_context():
-        shared_pool(app_state().settings.query_workers).warm_up()
+        settings = app_state().settings
+        shared_pool(settings.query_workers, settings.query_memory_mb).warm_up()
 
 
 FORM = "application/x-www-form-urlencoded"
@@ -130,9 +139,11 @@ def make_job(
 
 
 def run(job: Job) -> Outcome:
-    """Run `job` in a worker under the time limit. Raises QueryTimeoutError, QueryError."""
+    """Run `job` in a worker under the time and memory limits. Raises QueryLimitError
+    (QueryTimeoutError, QueryMemoryError), QueryError."""
     settings = app_state().settings
-    return shared_pool(settings.query_workers).run(job, settings.query_timeout)
+    pool = shared_pool(settings.query_workers, settings.query_memory_mb)
+    return pool.run(job, settings.query_timeout)
 
 
 def result_headers(response: Response, outcome: Outcome) -> None:
@@ -173,7 +184,12 @@ def service_description(wanted: str) -> Response:
         return _not_modified(etag)
     max_body = current_app.config.get("MAX_CONTENT_LENGTH")
     graph = describe(request.base_url, store, settings, max_body)
-    data = write_graph(graph.serialize(format="nt", encoding="utf-8"), fmt)
+    if fmt == TURTLE:
+        # The one format people read: rdflib's writer nests the blank nodes (the
+        # dataset and its graphs) and groups each subject's properties.
+        data = graph.serialize(format="turtle", encoding="utf-8")
+    else:
+        data = write_graph(graph.serialize(format="nt", encoding="utf-8"), fmt)
     response = Response(data, mimetype=fmt.media_type)
     _cache_headers(response, etag)
     return response
@@ -292,6 +308,8 @@ def _cors(response: Response) -> Response:
     return response
 
 
-@bp.app_errorhandler(QueryTimeoutError)
-def _timed_out(exc: QueryTimeoutError) -> Response:
-    return error_response(503, str(exc), [("Retry-After", "10")])
+@bp.app_errorhandler(QueryLimitError)
+def _stopped(exc: QueryLimitError) -> Response:
+    # Waiting helps a query that found every worker busy, not one too big to run.
+    retry = [("Retry-After", "10")] if isinstance(exc, QueryTimeoutError) else []
+    return error_response(503, str(exc), retry)

@@ -17,11 +17,18 @@ from spacekg.vocab import SKG, Iris, is_slug
 _SKG = str(SKG._NS)
 
 
+#: The only schemes an IRI may have to become a link out of the site. Anything
+#: else (`javascript:`, `data:`, `vbscript:`, `file:`, `urn:`…) is data, not a
+#: place to go: a page shows it as text, so no IRI in the graph can run script.
+LINKABLE_SCHEMES = frozenset({"http", "https"})
+
+
 @dataclass(frozen=True)
 class Link:
-    """Where an IRI points for a reader: a local page, or out of the site."""
+    """Where an IRI points for a reader: a local page, out of the site, or (href None)
+    nowhere safe to follow, so pages show it as text."""
 
-    href: str
+    href: str | None
     local: bool
 
 
@@ -62,9 +69,10 @@ class Urls:
     def dumps(self) -> str:
         return self.path("/dumps")
 
-    def dump(self, extension: str, inferred: bool = True, gzip: bool = False) -> str:
-        stem = "/dump" if inferred else "/dump-asserted"
-        return self.path(f"{stem}.{extension}" + (".gz" if gzip else ""))
+    def dump(self, extension: str, inferred: bool = True) -> str:
+        """The whole graph as one file: with inferences (`/dump.ttl`) or the asserted
+        triples only (`/dump-asserted.ttl`). Gzip is negotiated, not in the path."""
+        return self.path(f"{'/dump' if inferred else '/dump-asserted'}.{extension}")
 
     def void(self) -> str:
         return self.path("/.well-known/void")
@@ -77,10 +85,14 @@ class Urls:
 
     def link(self, iri: str) -> Link:
         """Where a reader following `iri` should land: our resources and ontology
-        terms on local pages, anything else at the IRI itself."""
+        terms on local pages, other http(s) IRIs at the IRI itself, and any other
+        IRI nowhere (href None: shown as text, never as a `javascript:` link)."""
         slug = self.iris.slug_of(iri)
         if slug is not None and is_slug(slug):
             return Link(self.resource(slug), local=True)
         if iri.startswith(_SKG) and iri[len(_SKG) :].isidentifier():
             return Link(self.term(iri[len(_SKG) :]), local=True)
-        return Link(iri, local=False)
+        scheme, colon, _ = iri.partition(":")
+        if colon and scheme.lower() in LINKABLE_SCHEMES:
+            return Link(iri, local=False)
+        return Link(None, local=False)

@@ -67,7 +67,14 @@
     var code = document.getElementById("query-highlight");
     if (!area || !code) return;
     var editor = area.parentElement, pre = code.parentElement;
-    var update = function () { highlight(area.value, code); };
+    var minRows = parseInt(area.dataset.minRows || "8", 10);
+    var maxRows = parseInt(area.dataset.maxRows || "30", 10);
+    var update = function () {
+      highlight(area.value, code);
+      // Grow with the query (one spare line) up to maxRows, then scroll.
+      var lines = area.value.split("\n").length + 1;
+      area.rows = Math.min(Math.max(lines, minRows), maxRows);
+    };
     var sync = function () { pre.scrollTop = area.scrollTop; pre.scrollLeft = area.scrollLeft; };
     area.addEventListener("input", update);
     area.addEventListener("scroll", sync);
