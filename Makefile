@@ -31,11 +31,15 @@ CHROMIUM := /usr/bin/chromium
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-$(CHROMIUM):
-	$(SUDO) apt-get update -q
-	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium
+# Fonts for the scripts the articles use (Japanese, Chinese, Hindi), so that
+# screenshots show text as a reader sees it, not as empty boxes.
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
-unit: $(STAMP) $(CHROMIUM)
+$(CHROMIUM) $(CJK_FONT):
+	$(SUDO) apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium fonts-noto-cjk fonts-noto-core
+
+unit: $(STAMP) $(CHROMIUM) $(CJK_FONT)
 	$(BIN)/pytest
 
 test: lint typecheck unit  ## everything CI runs

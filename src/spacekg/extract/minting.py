@@ -12,11 +12,15 @@ from spacekg.extract.model import Findings
 from spacekg.vocab import Iris
 
 
-def mint(findings: Findings, iris: Iris, name: str, cls: URIRef) -> Entry:
+def mint(
+    findings: Findings, iris: Iris, name: str, cls: URIRef, *, lang: str | None = None
+) -> Entry:
     """A new entity for `name`, or the one already minted for it in this article.
 
     The slug comes from the name alone, so the same name in two articles gives
-    the same IRI; a clash with a known thing of another kind adds the kind.
+    the same IRI; a clash with a known thing of another kind adds the kind. The
+    label's language is `lang` (the language of the words the name came from)
+    or else the article's.
     """
     name = " ".join(name.split())
     gazetteer = findings.gazetteer
@@ -28,7 +32,7 @@ def mint(findings: Findings, iris: Iris, name: str, cls: URIRef) -> Entry:
     existing = gazetteer.entries.get(iri)
     if existing is not None and not existing.is_a(cls):
         iri = iris.resource(f"{slug}-{slugify(str(cls).rsplit('#', 1)[-1])}")
-    entry = Entry(iri, name, findings.lang, gazetteer.types_of(cls))
+    entry = Entry(iri, name, lang or findings.lang, gazetteer.types_of(cls))
     gazetteer.add_entry(entry, [name])
     findings.new_entries[iri] = entry
     findings.facts.add((iri, RDF.type, cls))

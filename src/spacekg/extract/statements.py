@@ -19,7 +19,7 @@ from spacekg.extract.gazetteer import Entry
 from spacekg.extract.minting import mint
 from spacekg.extract.model import Findings, Mention, Statement
 from spacekg.extract.names import PERSON_NAME, is_person_name
-from spacekg.extract.text import Span, detect_language, fold, parse_date_expression
+from spacekg.extract.text import Span, detect_language, fold, parse_date_expression, script_of
 from spacekg.vocab import SKG, Iris
 
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
@@ -113,13 +113,17 @@ def resolve_post_authors(findings: Findings, iris: Iris) -> None:
         entry = findings.gazetteer.entries.get(owner) if owner else None
         if entry is None or not entry.is_a(SKG.Agent):
             agents = [e for e in findings.gazetteer.lookup(post.display_name) if e.is_a(SKG.Agent)]
-            entry = agents[0] if agents else _new_author(findings, iris, post.display_name)
+            entry = agents[0] if agents else _new_author(findings, iris, post)
         post.speaker = entry
 
 
-def _new_author(findings: Findings, iris: Iris, display_name: str) -> Entry:
-    cls = SKG.Person if is_person_name(display_name) else SKG.Organization
-    return mint(findings, iris, display_name, cls)
+def _new_author(findings: Findings, iris: Iris, post: Statement) -> Entry:
+    """An agent for a post's display name; a name in another script than the article's
+    takes the post's language ("小型月着陸実証機SLIM" in a Japanese post is @ja)."""
+    name = post.display_name or ""
+    cls = SKG.Person if is_person_name(name) else SKG.Organization
+    foreign = script_of(name) != script_of(findings.text[:2000])
+    return mint(findings, iris, name, cls, lang=post.lang if foreign else None)
 
 
 # ---------------------------------------------------------------------------
