@@ -104,7 +104,10 @@ def test_a_quote_repeating_a_post_points_back_to_it() -> None:
 
 def test_an_author_named_in_another_script_is_labelled_in_the_post_s_language() -> None:
     """Bug: the display name of a Japanese post in an English article was labelled @en."""
-    body = "Intro.\n\n月面着陸に成功しました。科学観測を開始しています。 — 月探査チーム (@moonteam) March 3, 2022"
+    body = (
+        "Intro.\n\n月面着陸に成功しました。科学観測を開始しています。"
+        " — 月探査チーム (@moonteam) March 3, 2022"
+    )
     [post] = findings_of(body).posts
     assert post.speaker is not None
     assert (post.speaker.label, post.speaker.lang) == ("月探査チーム", "ja")
