@@ -159,7 +159,9 @@ def test_who_said_what_in_which_language_in_which_article_on_what_date(real_stor
         real_store,
         """SELECT ?file ?speaker ?lang ?date ?text WHERE {
              ?s a skg:Statement ; skg:statedBy ?who ; skg:text ?text ; skg:reportedIn ?a .
-             ?who rdfs:label ?speaker . FILTER(LANG(?speaker) = "en")
+             ?who rdfs:label ?speaker .
+             FILTER(LANG(?speaker) = "en" || NOT EXISTS {
+               ?who rdfs:label ?english . FILTER(LANG(?english) = "en") })
              ?a skg:sourceFile ?file ; skg:datePublished ?date .
              BIND(LANG(?text) AS ?lang) }""",
     )
