@@ -48,15 +48,17 @@ def load_world(reference: Graph) -> World:
     missions = []
     for mission in sorted(set(reference.subjects(RDF.type, SKG.Mission))):
         name = _label(reference, mission)  # type: ignore[arg-type]
+        # Sorted everywhere: rdflib's iteration order follows the hash seed, and the
+        # same seed must write the same corpus in every process.
         agencies = [
             _label(reference, a)  # type: ignore[arg-type]
             for p in (SKG.ledBy, SKG.hasParticipant)
-            for a in reference.objects(mission, p)
+            for a in sorted(reference.objects(mission, p))
         ]
         crafts = [
             (_label(reference, c), kind)  # type: ignore[arg-type]
-            for c in reference.subjects(SKG.partOfMission, mission)
-            for kind in reference.objects(c, RDF.type)
+            for c in sorted(reference.subjects(SKG.partOfMission, mission))
+            for kind in sorted(reference.objects(c, RDF.type))
         ]
         if name and any(agencies):
             missions.append((name, [a for a in agencies if a], [c for c in crafts if c[0]]))
@@ -64,11 +66,11 @@ def load_world(reference: Graph) -> World:
     for person in sorted(set(reference.subjects(RDF.type, SKG.Person))):
         name = _label(reference, person)  # type: ignore[arg-type]
         role, org = None, None
-        for position in reference.objects(person, SKG.holdsPosition):
+        for position in sorted(reference.objects(person, SKG.holdsPosition)):
             role = next(
                 (
                     str(t)
-                    for t in reference.objects(position, SKG.roleTitle)
+                    for t in sorted(reference.objects(position, SKG.roleTitle))
                     if isinstance(t, Literal) and t.language == "en"
                 ),
                 None,
