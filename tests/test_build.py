@@ -260,3 +260,20 @@ def test_two_articles_that_clash_cost_only_the_later_one(tmp_path: Path) -> None
     assert report.articles == ["a.txt"]
     [failure] = report.failures
     assert failure.source == "b.txt" and "inconsistent" in failure.reason
+
+
+def test_the_rules_reasoner_publishes_the_same_graph_as_owlrl(tmp_path: Path) -> None:
+    data = _data(tmp_path)
+    published = {}
+    for engine in ("owlrl", "rules"):
+        store = tmp_path / f"store-{engine}"
+        settings = load_settings({"data": data, "store": store, "reasoner": engine}, environ={})
+        build_module.build(settings)
+        published[engine] = _select(
+            store,
+            "SELECT ?s ?p ?o WHERE { "
+            "GRAPH <https://w3id.org/spacekg/graph/inferred> { ?s ?p ?o } }",
+        )
+    key = lambda row: (row["s"], row["p"], row["o"])  # noqa: E731
+    assert sorted(map(key, published["rules"])) == sorted(map(key, published["owlrl"]))
+    assert published["owlrl"]

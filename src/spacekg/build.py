@@ -18,7 +18,7 @@ from rdflib import Graph, URIRef
 from rdflib.exceptions import ParserError
 from rdflib.term import Node
 
-from spacekg import reasoning, validation
+from spacekg import reasoning, rules, validation
 from spacekg.articles import Article, read_article
 from spacekg.config import Settings
 from spacekg.errors import ArticleError, BuildError, InconsistencyError, ValidationError
@@ -27,6 +27,10 @@ from spacekg.store import publish
 from spacekg.vocab import DEFAULT_BASE, Iris
 
 Progress = Callable[[str, int, int], None]
+Reasoner = Callable[[Graph, Graph, Iris], reasoning.Closure]
+
+#: The OWL 2 RL engines, by the name the `reasoner` setting takes.
+REASONERS: dict[str, Reasoner] = {"owlrl": reasoning.reason, "rules": rules.reason}
 Quad = tuple[Node, Node, Node, URIRef]
 
 
@@ -93,7 +97,9 @@ def build(settings: Settings, *, progress: Progress | None = None) -> BuildRepor
         raise BuildError(f"no article in {settings.articles_dir} could be read ({detail})")
 
     with clock("reason"):
-        closure = _reason_excluding_bad_articles(inputs, iris, progress)
+        closure = _reason_excluding_bad_articles(
+            inputs, iris, progress, REASONERS[settings.reasoner]
+        )
     with clock("validate"):
         _validate_excluding_bad_articles(inputs, closure, shapes, iris, progress)
 
@@ -218,14 +224,17 @@ def _asserted(inputs: Inputs) -> Graph:
 
 
 def _reason_excluding_bad_articles(
-    inputs: Inputs, iris: Iris, progress: Progress | None
+    inputs: Inputs,
+    iris: Iris,
+    progress: Progress | None,
+    reason: Reasoner = reasoning.reason,
 ) -> reasoning.Closure:
     """Reason; when an article makes the graph inconsistent, leave it out and reason again."""
     while True:
         if progress:
             progress("reason", 0, 1)
         try:
-            closure = reasoning.reason(inputs.ontology, _asserted(inputs), iris)
+            closure = reason(inputs.ontology, _asserted(inputs), iris)
         except InconsistencyError as exc:
             culprits = _articles_involving(inputs, exc.resources)
             if not culprits:

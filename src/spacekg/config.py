@@ -47,6 +47,12 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(item for item in text.replace(",", " ").split() if item)
 
 
+def _reasoner(text: str) -> str:
+    if text not in {"owlrl", "rules"}:
+        raise ValueError("must be owlrl or rules")
+    return text
+
+
 def _flag(text: str) -> bool:
     lowered = text.strip().lower()
     if lowered in {"1", "true", "yes", "on"}:
@@ -113,6 +119,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Cache-Control header of SPARQL results (ETags make revalidation cheap).",
     ),
     Setting(
+        "reasoner",
+        "owlrl",
+        "OWL 2 RL engine: owlrl (the reference) or rules (compiled rules for this ontology, "
+        "20-30x faster, tested equal to owlrl; falls back to owlrl where it must).",
+        _reasoner,
+    ),
+    Setting(
         "progress",
         True,
         "Show a progress display on long builds (when stderr is a terminal).",
@@ -140,6 +153,7 @@ class Settings:
     service_allowlist: tuple[str, ...]
     cors_origins: tuple[str, ...]
     cache_control: str
+    reasoner: str
     progress: bool
 
     @property
