@@ -85,14 +85,24 @@ def is_vocabulary_term(node: Node) -> bool:
     return node == ONTOLOGY_IRI or str(node).startswith(VOCABULARY_NAMESPACES)
 
 
+# The terms the noise rules test, resolved once: rdflib namespace lookups cost
+# microseconds each, and these run for every triple owlrl produces.
+_TYPE: Final = RDF.type
+_SAME_AS: Final = OWL.sameAs
+_ERROR: Final = ERRNS.error
+_ERROR_MESSAGE: Final = ERRNS.ErrorMessage
+_DATATYPE: Final = RDFS.Datatype
+_XSD: Final = str(XSD)
+
+
 def _is_error_report(t: Triple) -> bool:
     _, p, o = t
-    return p == ERRNS.error or (p == RDF.type and o == ERRNS.ErrorMessage)
+    return p == _ERROR or (p == _TYPE and o == _ERROR_MESSAGE)
 
 
 def _is_reflexive_same_as(t: Triple) -> bool:
     s, p, o = t
-    return p == OWL.sameAs and s == o
+    return p == _SAME_AS and s == o
 
 
 def _has_literal_subject(t: Triple) -> bool:
@@ -105,19 +115,19 @@ def _has_vocabulary_subject(t: Triple) -> bool:
 
 def _is_trivial_type(t: Triple) -> bool:
     _, p, o = t
-    return p == RDF.type and o in _TRIVIAL_TYPES
+    return p == _TYPE and o in _TRIVIAL_TYPES
 
 
 def _is_datatype_axiom(t: Triple) -> bool:
     _, p, o = t
-    if p != RDF.type:
+    if p != _TYPE:
         return False
-    return o == RDFS.Datatype or o in _NON_XSD_DATATYPES or str(o).startswith(str(XSD))
+    return o == _DATATYPE or o in _NON_XSD_DATATYPES or str(o).startswith(_XSD)
 
 
 def _is_metaclass_type(t: Triple) -> bool:
     _, p, o = t
-    return p == RDF.type and isinstance(o, URIRef) and str(o).startswith(_META_NAMESPACES)
+    return p == _TYPE and isinstance(o, URIRef) and str(o).startswith(_META_NAMESPACES)
 
 
 @dataclass(frozen=True)
