@@ -23,7 +23,7 @@ from spacekg.articles import Article, read_article
 from spacekg.config import Settings
 from spacekg.errors import ArticleError, BuildError, InconsistencyError, ValidationError
 from spacekg.extract import Gazetteer, extract
-from spacekg.store import publish
+from spacekg.store import Quad, Target, open_target
 from spacekg.vocab import DEFAULT_BASE, Iris
 
 Progress = Callable[[str, int, int], None]
@@ -31,7 +31,6 @@ Reasoner = Callable[[Graph, Graph, Iris], reasoning.Closure]
 
 #: The OWL 2 RL engines, by the name the `reasoner` setting takes.
 REASONERS: dict[str, Reasoner] = {"owlrl": reasoning.reason, "rules": rules.reason}
-Quad = tuple[Node, Node, Node, URIRef]
 
 
 @dataclass
@@ -71,8 +70,11 @@ def inputs_fingerprint(settings: Settings) -> str:
     return digest.hexdigest()[:16]
 
 
-def build(settings: Settings, *, progress: Progress | None = None) -> BuildReport:
-    """Build the knowledge graph from `settings.data` and publish it to `settings.store`.
+def build(
+    settings: Settings, *, progress: Progress | None = None, target: Target | None = None
+) -> BuildReport:
+    """Build the knowledge graph from `settings.data` and publish it to `target`
+    (by default, the store `settings.store` names).
 
     Raises BuildError (or a subclass) when nothing can be published; the
     previously published graph is then untouched.
@@ -117,8 +119,8 @@ def build(settings: Settings, *, progress: Progress | None = None) -> BuildRepor
     with clock("publish"):
         if progress:
             progress("publish", 0, 1)
-        report.version = publish(
-            settings.store,
+        target = target if target is not None else open_target(settings)
+        report.version = target.publish(
             _quads(inputs, closure.inferred, iris),
             metadata={
                 "articles": str(len(inputs.articles)),

@@ -8,22 +8,35 @@ store can stand in for the embedded one. This package never imports Flask.
 
 from __future__ import annotations
 
-from spacekg.store.base import QueryResult, Store
+from spacekg.config import Settings
+from spacekg.store.base import Change, Quad, QueryResult, Store, Target, Triple
 from spacekg.store.builds import current_version
 from spacekg.store.embedded import open_store
 from spacekg.store.formats import DUMP_FORMATS, Format, QueryKind, formats_for
 from spacekg.store.handle import StoreHandle
-from spacekg.store.publish import publish
+from spacekg.store.publish import EmbeddedTarget, publish
+
+
+def open_target(settings: Settings) -> Target:
+    """Where builds and ingests publish, as `settings.store` says."""
+    return EmbeddedTarget(settings.store)
+
 
 __all__ = [
     "DUMP_FORMATS",
+    "Change",
+    "EmbeddedTarget",
     "Format",
+    "Quad",
     "QueryKind",
     "QueryResult",
     "Store",
     "StoreHandle",
+    "Target",
+    "Triple",
     "current_version",
     "formats_for",
     "open_store",
+    "open_target",
     "publish",
 ]

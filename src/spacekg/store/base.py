@@ -1,16 +1,26 @@
 """The interface every store offers to the web layer and the CLI.
 
-The embedded Oxigraph store implements it today; a remote SPARQL 1.1 store
-(reached through SPARQLWrapper) can implement it later without its callers
-changing. Callers see strings and bytes, never engine objects.
+Two sides: `Store` is one published version, read-only (queries, dumps);
+`Target` is where builds and ingests write new versions. The embedded
+Oxigraph store and remote SPARQL 1.1 stores implement both. Readers see
+strings and bytes, never engine objects; writers hand over rdflib terms.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from rdflib import URIRef
+from rdflib.term import Node
+
 from spacekg.store.formats import Format, QueryKind
+
+Triple = tuple[Node, Node, Node]
+#: A triple and the named graph holding it. The default graph is the store's
+#: business (the union of the named graphs), never a writer's.
+Quad = tuple[Node, Node, Node, URIRef]
 
 
 class QueryResult(Protocol):
@@ -90,4 +100,51 @@ class Store(Protocol):
 
     def count(self) -> int:
         """The number of quads across the named graphs."""
+        ...
+
+
+@dataclass(frozen=True)
+class Change:
+    """One atomic edit of the published dataset: what an ingest publishes.
+
+    Applied in this order: each graph in `replace` is emptied and then holds
+    exactly the triples given (an empty collection drops the graph); then the
+    triples in `delete` are removed from, and those in `insert` added to, the
+    graphs they are filed under. Graphs are named by IRI. The default graph
+    (the union, where the store keeps one) follows: a triple leaves it only
+    when no named graph holds it any more.
+    """
+
+    replace: Mapping[str, Collection[Triple]] = field(default_factory=dict)
+    delete: Mapping[str, Collection[Triple]] = field(default_factory=dict)
+    insert: Mapping[str, Collection[Triple]] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.replace) or any(self.delete.values()) or any(self.insert.values())
+
+
+class Target(Protocol):
+    """Where builds and ingests publish: the write side of one store."""
+
+    def publish(self, quads: Iterable[Quad], *, metadata: Mapping[str, str]) -> str:
+        """Replace the whole dataset with `quads`; return the new version.
+
+        `metadata` is recorded with the version (its keys must not be the
+        store's own: version, built_at, quads, triples, graphs). Readers see
+        the old dataset or the new one, never a mix; on any error (including
+        one raised by `quads` itself) the published dataset stays as it was.
+        """
+        ...
+
+    def apply(self, change: Change, *, metadata: Mapping[str, str]) -> str:
+        """Apply `change` to the published dataset; return the new version.
+
+        `metadata` updates the recorded metadata key by key; the store
+        recomputes its own keys. Atomic like publish(). Raises StoreError when
+        nothing is published yet.
+        """
+        ...
+
+    def open(self) -> Store:
+        """The published version, read-only. Raises StoreError when there is none."""
         ...

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,13 +29,29 @@ from rdflib.term import Node
 
 from spacekg.errors import StoreError
 from spacekg.store import builds
+from spacekg.store.base import Change, Quad, Triple
+from spacekg.store.embedded import OxigraphStore, open_store
 
 RESERVED_METADATA = frozenset({"version", "built_at", "quads", "triples", "graphs"})
 
 _COUNT_PER_GRAPH = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 _COUNT_UNION = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
-Quad = tuple[Node, Node, Node, URIRef]
+
+class EmbeddedTarget:
+    """The embedded store as a place to publish (see base.Target)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def publish(self, quads: Iterable[Quad], *, metadata: Mapping[str, str]) -> str:
+        return publish(self.root, quads, metadata=metadata)
+
+    def apply(self, change: Change, *, metadata: Mapping[str, str]) -> str:
+        return apply_change(self.root, change, metadata=metadata)
+
+    def open(self) -> OxigraphStore:
+        return open_store(self.root)
 
 
 def publish(root: Path, quads: Iterable[Quad], *, metadata: Mapping[str, str]) -> str:
@@ -77,6 +93,133 @@ def publish(root: Path, quads: Iterable[Quad], *, metadata: Mapping[str, str]) -
             raise
         builds.prune(root, keep={version} | ({previous} if previous else set()))
     return version
+
+
+def apply_change(root: Path, change: Change, *, metadata: Mapping[str, str]) -> str:
+    """Publish the current build with `change` applied, as a new version; return it.
+
+    The new build starts as a checkpoint of the current one (RocksDB hard-links
+    its files: instant, whatever the size), is edited while nobody can see it,
+    then swapped in like any build. So an ingest costs what it changes, not
+    what the graph holds, and a failure leaves the current build published.
+    Raises StoreError when nothing is published at `root`.
+    """
+    clash = RESERVED_METADATA & set(metadata)
+    if clash:
+        raise ValueError(f"metadata keys reserved by the store: {', '.join(sorted(clash))}")
+    with builds.publish_lock(root):
+        previous = builds.current_version(root)
+        if previous is None:
+            raise StoreError(f"nothing is published at {root}: build before ingesting")
+        before = json.loads((builds.build_dir(root, previous) / builds.META).read_text("utf-8"))
+        version = builds.new_version()
+        directory = builds.build_dir(root, version)
+        directory.mkdir(parents=True)
+        try:
+            source = ox.Store.read_only(str(builds.build_dir(root, previous) / builds.DATABASE))
+            source.backup(str(directory / builds.DATABASE))
+            del source
+            graphs, triples = _edit_database(
+                directory / builds.DATABASE, change, dict(before["graphs"]), before["triples"]
+            )
+            record = {
+                **before,
+                **metadata,
+                "version": version,
+                "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "quads": sum(graphs.values()),
+                "triples": triples,
+                "graphs": graphs,
+            }
+            _write_json(directory / builds.META, record)
+            builds.switch_current(root, version)
+        except BaseException:
+            if builds.current_version(root) != version:
+                shutil.rmtree(directory, ignore_errors=True)
+            raise
+        builds.prune(root, keep={version, previous})
+    return version
+
+
+def _edit_database(
+    path: Path, change: Change, graphs: dict[str, int], triples: int
+) -> tuple[dict[str, int], int]:
+    """Apply `change` to the database at `path`, keeping the default graph the union;
+    return the new quad count per graph and the new number of union triples."""
+    try:
+        database = ox.Store(str(path))
+    except OSError as exc:
+        raise StoreError(f"cannot open the new build at {path}: {exc}") from exc
+    default = ox.DefaultGraph()
+    left: set[ox.Triple] = set()  # removed from a graph: may have to leave the union
+    try:
+        for iri, content in change.replace.items():
+            name = ox.NamedNode(iri)
+            for quad in list(database.quads_for_pattern(None, None, None, name)):
+                database.remove(quad)
+                left.add(quad.triple)
+            graphs.pop(iri, None)
+            _add_all(database, name, content, graphs, iri)
+        for iri, content in change.delete.items():
+            name = ox.NamedNode(iri)
+            for triple in _ox_triples(content):
+                quad = ox.Quad(triple.subject, triple.predicate, triple.object, name)
+                if quad in database:
+                    database.remove(quad)
+                    left.add(triple)
+                    graphs[iri] -= 1
+            if graphs.get(iri) == 0:
+                del graphs[iri]
+        for iri, content in change.insert.items():
+            _add_all(database, ox.NamedNode(iri), content, graphs, iri)
+        for triple in left:
+            in_union = ox.Quad(triple.subject, triple.predicate, triple.object, default)
+            still_held = any(
+                not isinstance(quad.graph_name, ox.DefaultGraph)
+                for quad in database.quads_for_pattern(
+                    triple.subject, triple.predicate, triple.object, None
+                )
+            )
+            if not still_held and in_union in database:
+                database.remove(in_union)
+                triples -= 1
+        for iri_content in (*change.replace.values(), *change.insert.values()):
+            for triple in _ox_triples(iri_content):
+                in_union = ox.Quad(triple.subject, triple.predicate, triple.object, default)
+                if in_union not in database:
+                    database.add(in_union)
+                    triples += 1
+        database.flush()
+    except OSError as exc:
+        raise StoreError(f"cannot write the new build at {path}: {exc}") from exc
+    finally:
+        del database
+    return dict(sorted(graphs.items())), triples
+
+
+def _add_all(
+    database: ox.Store,
+    name: ox.NamedNode,
+    content: Collection[Triple],
+    graphs: dict[str, int],
+    iri: str,
+) -> None:
+    for triple in _ox_triples(content):
+        quad = ox.Quad(triple.subject, triple.predicate, triple.object, name)
+        if quad not in database:
+            database.add(quad)
+            graphs[iri] = graphs.get(iri, 0) + 1
+
+
+def _ox_triples(content: Collection[Triple]) -> Iterator[ox.Triple]:
+    for triple in content:
+        try:
+            s, p, o = (_term(node) for node in triple)
+            if isinstance(s, ox.Literal) or not isinstance(p, ox.NamedNode):
+                raise TypeError("subjects must be IRIs or blank nodes, predicates IRIs")
+        except (TypeError, ValueError) as exc:
+            raise StoreError(f"cannot store {triple!r}: {exc}") from None
+        yield ox.Triple(s, p, o)
 
 
 def _write_database(path: Path, quads: Iterable[Quad]) -> tuple[dict[str, int], int]:
