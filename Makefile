@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve build test lint typecheck unit clean
+.PHONY: serve build test lint typecheck unit bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,8 +39,31 @@ $(CHROMIUM) $(CJK_FONT):
 	$(SUDO) apt-get update -q
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium fonts-noto-cjk fonts-noto-core
 
-unit: $(STAMP) $(CHROMIUM) $(CJK_FONT)
+# The benchmark's load generator (tests/test_bench.py runs it too), from Debian's packages.
+WRK := /usr/bin/wrk
+
+$(WRK):
+	$(SUDO) apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q wrk
+
+# Virtuoso, the external store the tests and the benchmark run spacekg against
+# (bench/engines.py starts its own instances on free loopback ports). Where
+# services can start, Debian's postinst starts a system instance on ports 1111
+# and 8890 with the default passwords: stop it (by its pidfile only) and keep
+# it from starting at boot.
+VIRTUOSO := /usr/bin/virtuoso-t
+
+$(VIRTUOSO):
+	$(SUDO) apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q virtuoso-opensource
+	-$(SUDO) service virtuoso-opensource-7 stop
+	-$(SUDO) update-rc.d virtuoso-opensource-7 disable
+
+unit: $(STAMP) $(CHROMIUM) $(CJK_FONT) $(WRK) $(VIRTUOSO)
 	$(BIN)/pytest
+
+bench: $(STAMP) $(WRK) $(VIRTUOSO)  ## spacekg against Oxigraph and Virtuoso (bench/README.md); ARGS="--sizes 100,1000"
+	$(BIN)/python -m bench $(ARGS)
 
 test: lint typecheck unit  ## everything CI runs
 
