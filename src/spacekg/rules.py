@@ -80,8 +80,10 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Container, Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Final
 
 from owlrl.AxiomaticTriples import OWLRL_Datatypes_Disjointness
@@ -93,7 +95,7 @@ from rdflib.term import Node
 
 from spacekg import reasoning
 from spacekg.errors import InconsistencyError
-from spacekg.reasoning import NOISE_RULES, Closure, noise_rule_for
+from spacekg.reasoning import NOISE_RULES, Closure, Inference, noise_rule_for
 
 # One source of truth for how owlrl's messages name resources and how a Dataset
 # is read: the same private helpers `reasoning.reason` uses.
@@ -109,6 +111,7 @@ __all__ = [
     "RulesClosure",
     "Schema",
     "compile_ontology",
+    "infer",
     "reason",
 ]
 
@@ -343,64 +346,91 @@ def reason(ontology: Graph, asserted: Graph, iris: Iris) -> RulesClosure:
     0 (see the module docstring); `engine` and `note` tell whether owlrl had to
     be run instead, and why.
     """
+    result = infer(ontology, set(triples_of(asserted)), iris)
+    inferred = Graph()
+    for prefix, namespace in PREFIXES.items():
+        inferred.bind(prefix, namespace, override=True, replace=True)
+    inferred += result.triples
+    return RulesClosure(
+        inferred=inferred,
+        noise=result.noise,
+        noise_by_rule=result.noise_by_rule,
+        seconds=result.seconds,
+        engine=result.engine,
+        note=result.note,
+    )
+
+
+def infer(ontology: Graph, asserted: Collection[Triple], iris: Iris) -> Inference:
+    """`reason()` for the build: the asserted triples as a collection, the result as a set.
+
+    The same triples as `reason(...).inferred`, without building a Graph on
+    either side (at 10,000 articles, building them cost more than the rules).
+    `asserted` is read, never modified; a set or frozenset is used as it is.
+    """
     started = time.perf_counter()
+    data = asserted if isinstance(asserted, set | frozenset) else set(asserted)
     try:
-        inferred = _infer(_schema_for(ontology), ontology, asserted, iris)
+        triples = _infer(_schema_for(ontology), ontology, data, iris)
     except _Fallback as why:
-        closure = reasoning.reason(ontology, asserted, iris)
-        return RulesClosure(
-            inferred=closure.inferred,
-            noise=closure.noise,
-            noise_by_rule=closure.noise_by_rule,
+        result = reasoning.infer(ontology, data, iris)
+        return Inference(
+            triples=result.triples,
+            noise_by_rule=result.noise_by_rule,
             seconds=time.perf_counter() - started,
             engine="owlrl",
             note=str(why),
         )
-    return RulesClosure(
-        inferred=inferred,
-        noise=0,
+    return Inference(
+        triples=triples,
         noise_by_rule=dict.fromkeys((rule.name for rule in NOISE_RULES), 0),
         seconds=time.perf_counter() - started,
+        engine="rules",
     )
 
 
-def _infer(schema: Schema, ontology: Graph, asserted: Graph, iris: Iris) -> Graph:
+class _AnyOf:
+    """Membership in any of a few sets, without copying them into one."""
+
+    def __init__(self, *sets: AbstractSet[Triple]) -> None:
+        self.sets = sets
+
+    def __contains__(self, triple: object) -> bool:
+        return any(triple in s for s in self.sets)
+
+
+def _infer(schema: Schema, ontology: Graph, data: AbstractSet[Triple], iris: Iris) -> set[Triple]:
     if schema.unsupported:
         raise _Fallback(
             "the ontology uses axioms the rules do not implement: " + ", ".join(schema.unsupported)
         )
-    given: set[Triple] = set(triples_of(ontology))
-    data = set(triples_of(asserted))
     schema_triples = sorted({_schema_talk(t) for t in data} - {""})
     if schema_triples:
         raise _Fallback(
             "the asserted data holds schema or equality triples: " + ", ".join(schema_triples[:5])
         )
-    given |= data
+    terms: set[Triple] = set(triples_of(ontology))
 
     facts = _Facts(schema)
     errors: list[str] = []
-    for triple in given:
+    for triple in chain(terms, data):
         facts.add(triple)
-    axioms = set(_datatype_triples(given, errors))
+    axioms = set(_datatype_triples(chain(terms, data), errors))
     for triple in axioms:
         facts.add(triple)
     facts.run()
 
     _check_equality_free(facts, schema)
-    _check_no_schema_derived(facts, given | axioms)
+    _check_no_schema_derived(facts, _AnyOf(terms, data, axioms))
     errors += _contradictions(facts, schema)
     if errors:
-        resources = {iri for message in errors for iri in resources_named(message, asserted, iris)}
+        resources = {iri for message in errors for iri in resources_named(message, data, iris)}
         raise InconsistencyError(errors, resources)
-
-    inferred = Graph()
-    for prefix, namespace in PREFIXES.items():
-        inferred.bind(prefix, namespace, override=True, replace=True)
-    for triple in facts:
-        if triple not in given and noise_rule_for(triple) is None:
-            inferred.add(triple)
-    return inferred
+    return {
+        triple
+        for triple in facts
+        if triple not in data and triple not in terms and noise_rule_for(triple) is None
+    }
 
 
 def _schema_talk(triple: Triple) -> str:
@@ -488,7 +518,7 @@ class _Facts:
         return [(start, end) for start in starts for end in ends]
 
 
-def _datatype_triples(given: set[Triple], errors: list[str]) -> Iterator[Triple]:
+def _datatype_triples(given: Iterable[Triple], errors: list[str]) -> Iterator[Triple]:
     """owlrl's one-time datatype rules (dt-type2, subsumptions, dt-not-type, datatype
     disjointness) for a graph in which nothing is explicitly typed with a datatype
     (`_schema_talk` sends such data to owlrl)."""
@@ -528,7 +558,7 @@ def _check_equality_free(facts: _Facts, schema: Schema) -> None:
                     raise _Fallback(f"inverse-functional property {p} has two subjects for {o}")
 
 
-def _check_no_schema_derived(facts: _Facts, given: set[Triple]) -> None:
+def _check_no_schema_derived(facts: _Facts, given: Container[Triple]) -> None:
     """A derived triple that owlrl would read as schema (or equality) means the
     tables compiled from the ontology are not the whole story: hand over to owlrl."""
     for p, by_subject in facts.spo.items():

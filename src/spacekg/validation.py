@@ -8,11 +8,23 @@ shape's message.
 The graph given is asserted + inferred triples: reasoning has already run
 (`spacekg.reasoning`), so pySHACL's own inference is off, which also keeps
 validation free of owlrl's process-wide side effects.
+
+`validate_triples()` gives the same verdict and the same report for a build's
+triples, in time linear in them. pySHACL costs tens of microseconds per value
+node checked (nested shapes such as `sh:node skgsh:Text` run a whole shape per
+value): 14 s at 1,000 articles, six minutes at 10,000. So a screen
+(`spacekg.shacl_screen`) first checks every focus node against the shapes with
+plain lookups, and answers only "surely conforms" or "may violate"; pySHACL
+then validates the nodes that may violate, each with every triple its shapes
+read (its neighbourhood), and reports on them. A node the screen passes has
+no violation (tests/test_validation_scale.py holds the two ways equal,
+violation by violation); the report is pySHACL's, word for word.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Iterable
 from typing import Final
 
 import pyshacl
@@ -22,12 +34,18 @@ from rdflib.namespace import RDF, SH, NamespaceManager
 from rdflib.term import Node
 
 from spacekg.errors import ValidationError
+from spacekg.shacl_screen import Screen, TripleIndex
 from spacekg.vocab import PREFIXES
 
-__all__ = ["MAX_REPORT_LINES", "validate"]
+__all__ = ["MAX_REPORT_LINES", "RECHECK_BATCH", "validate", "validate_triples"]
+
+Triple = tuple[Node, Node, Node]
 
 #: Lines of the report beyond which violations are only counted.
 MAX_REPORT_LINES: Final = 50
+#: Focus nodes the screen could not pass, handed to pySHACL at once (with
+#: their neighbourhoods): fewer calls, each on a graph of modest size.
+RECHECK_BATCH: Final = 2_000
 
 # Paths and constraint components read better as prefixed names; shapes are
 # under our own namespace, so add it and SHACL's to the published prefixes.
@@ -51,8 +69,39 @@ def validate(data: Graph, shapes: Graph) -> None:
     `violations` is the total number. A Dataset is validated as the union of
     its graphs, the way the SPARQL default graph shows it.
     """
+    _raise_for(_violations(_as_one_graph(data), shapes))
+
+
+def validate_triples(triples: Iterable[Triple], shapes: Graph) -> None:
+    """What `validate()` says of the graph of `triples` (each given once), at scale.
+
+    Raises the same `ValidationError`, with the same report, or returns
+    quietly. Shapes that use SHACL features the screen does not know are
+    validated by pySHACL over the whole graph, as `validate()` would.
+    """
+    index = TripleIndex(triples)
+    screen = Screen(shapes)
+    if screen.unsupported:
+        graph = Graph()
+        graph += index.triples()
+        validate(graph, shapes)
+        return
+    suspects = screen.suspects(index)
+    lines: list[str] = []
+    for start in range(0, len(suspects), RECHECK_BATCH):
+        batch = suspects[start : start + RECHECK_BATCH]
+        graph = Graph()
+        graph += screen.neighbourhood(index, batch)
+        # The neighbourhood also holds nodes with only part of their triples
+        # (a speaker, with its types alone): their results are not real.
+        lines += _violations(graph, shapes, focus=set(batch))
+    _raise_for(lines)
+
+
+def _violations(data: Graph, shapes: Graph, focus: Collection[Node] | None = None) -> list[str]:
+    """One line per sh:Violation pySHACL finds in `data` (on a node of `focus`, if given)."""
     conforms, results, _ = pyshacl.validate(
-        _as_one_graph(data),
+        data,
         shacl_graph=shapes,
         inference="none",
         advanced=False,
@@ -60,14 +109,23 @@ def validate(data: Graph, shapes: Graph) -> None:
         allow_warnings=True,
     )
     if conforms:
-        return
+        return []
     report: Graph = results
-    lines = sorted(
+    # The report's own results only: a sh:node result carries the nested
+    # shape's results as sh:detail (with the value as their focus node), and
+    # those are part of that one violation, not violations of their own.
+    return [
         _describe(report, result)
-        for result in report.subjects(SH.resultSeverity, SH.Violation, unique=True)
-    )
-    if not lines:
+        for result in report.objects(None, SH.result, unique=True)
+        if (result, SH.resultSeverity, SH.Violation) in report
+        and (focus is None or report.value(result, SH.focusNode) in focus)
+    ]
+
+
+def _raise_for(violations: list[str]) -> None:
+    if not violations:
         return
+    lines = sorted(violations)
     shown = lines[:MAX_REPORT_LINES]
     if len(lines) > MAX_REPORT_LINES:
         shown.append(f"… and {len(lines) - MAX_REPORT_LINES} more violation(s)")

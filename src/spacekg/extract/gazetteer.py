@@ -146,11 +146,15 @@ class Gazetteer:
         if len(text) < 2 or not any(ch.isalnum() for ch in text):
             return
         key = _key(text)
+        # New lists and sets rather than edits in place: copies share them (see copy()).
+        names = self.names.get(key, [])
         # Keep every spelling: "Hope Probe" and "Hope probe" accept different text.
-        if all((n.entry.iri, n.text) != (entry.iri, text) for n in self.names[key]):
-            self.names[key].append(Name(text, entry, kind))
-            self.by_entity[entry.iri].add(text)
-        self.compact[_compact(text)].add(entry.iri)
+        if all((n.entry.iri, n.text) != (entry.iri, text) for n in names):
+            self.names[key] = [*names, Name(text, entry, kind)]
+            self.by_entity[entry.iri] = self.by_entity.get(entry.iri, set()) | {text}
+        compact = _compact(text)
+        if entry.iri not in self.compact.get(compact, ()):
+            self.compact[compact] = self.compact.get(compact, set()) | {entry.iri}
 
     def compile(self) -> None:
         """Compile the names into two trie-shaped regexes (spaced and spaceless scripts)."""
@@ -174,12 +178,11 @@ class Gazetteer:
             account_owner=dict(self.account_owner),
             positions=self.positions,
         )
-        for key, names in self.names.items():
-            clone.names[key] = list(names)
-        for key, iris in self.compact.items():
-            clone.compact[key] = set(iris)
-        for iri, texts in self.by_entity.items():
-            clone.by_entity[iri] = set(texts)
+        # Every article takes a copy, so it must cost little: the lists and sets
+        # are shared, because add_name replaces them instead of editing them.
+        clone.names = defaultdict(list, self.names)
+        clone.compact = defaultdict(set, self.compact)
+        clone.by_entity = defaultdict(set, self.by_entity)
         for mission, crafts in self.components.items():
             clone.components[mission] = set(crafts)
         clone._patterns = self._patterns
@@ -213,9 +216,7 @@ class Gazetteer:
 
     def names_of(self, iri: URIRef) -> list[str]:
         """Every name (label, alias, inflected form) the gazetteer knows for `iri`."""
-        return sorted(
-            {n.text for names in self.names.values() for n in names if n.entry.iri == iri}
-        )
+        return sorted(self.by_entity.get(iri, ()))  # add_name keeps the two in step
 
     def lookup(self, surface: str) -> list[Entry]:
         """Entries a surface form may name, best first."""
