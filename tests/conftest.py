@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import waitress
+from bench.engines import Endpoint, available, oxigraph_server, virtuoso_server
 from rdflib import RDF, RDFS, XSD, BNode, Literal, URIRef
 from waitress import wasyncore
 
@@ -71,6 +72,13 @@ def store_root(tmp_path: Path) -> Path:
 class LiveServer:
     url: str  # no trailing slash: f"{server.url}/sparql"
     root: Path
+    #: The settings the app serves (tests/stores.py); None: the embedded store at `root`.
+    settings: Settings | None = None
+
+    @property
+    def store_settings(self) -> Settings:
+        """Settings naming the store this server serves, whatever its kind."""
+        return self.settings if self.settings is not None else sample_settings(self.root)
 
 
 @pytest.fixture
@@ -104,3 +112,27 @@ def live_server(store_root: Path, serve: Callable[[Any], str]) -> LiveServer:
     from spacekg.web import create_app
 
     return LiveServer(serve(create_app(sample_settings(store_root))), store_root)
+
+
+# --- external SPARQL stores, one of each per test session (see tests/stores.py) ---
+
+
+@pytest.fixture(scope="session")
+def oxigraph_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
+    """A real Oxigraph server (the `oxigraph` binary from PyPI) on a loopback port."""
+    reason = available("oxigraph")
+    if reason is not None:
+        pytest.skip(reason)
+    with oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(scope="session")
+def virtuoso_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
+    """Virtuoso (Debian's virtuoso-opensource) on loopback ports; skipped, with the
+    reason, where it is not installed."""
+    reason = available("virtuoso")
+    if reason is not None:
+        pytest.skip(reason)
+    with virtuoso_server(tmp_path_factory.mktemp("virtuoso"), buffer_mb=64) as endpoint:
+        yield endpoint

@@ -8,9 +8,9 @@ import pytest
 
 from tests.conftest import LiveServer
 from tests.test_web_resources import get
-from tests.web_fixtures import site
+from tests.web_fixtures import site_on_every_store
 
-__all__ = ["site"]
+__all__ = ["site_on_every_store"]  # the `site` fixture, on every kind of store
 
 
 def test_home_counts_classes_and_links_articles_and_questions(site: LiveServer) -> None:

@@ -1,5 +1,6 @@
 """/sparql and /health, through the real app under waitress on a loopback port,
-exercised as SPARQL 1.1 Protocol clients do (urllib, and SPARQLWrapper)."""
+exercised as SPARQL 1.1 Protocol clients do (urllib, and SPARQLWrapper), on every
+kind of store: the embedded one, Oxigraph server, Virtuoso (tests/stores.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from urllib.parse import urlencode
 import pytest
 from SPARQLWrapper import JSON, SPARQLWrapper
 
-from spacekg.store import publish
+from spacekg.store import open_target, published_version
 from tests.conftest import (
     ESA,
     INFERRED_GRAPH,
@@ -26,6 +27,7 @@ from tests.conftest import (
     sample_settings,
 )
 from tests.roundtrip import assert_isomorphic, parse_graph, union_graph
+from tests.stores import STORE_KINDS, serve_store
 
 AGENCIES = (
     "SELECT ?agency WHERE { ?agency a <https://w3id.org/spacekg/ontology#Agency> } ORDER BY ?agency"
@@ -81,6 +83,14 @@ def agencies(answer: Answer) -> list[str]:
 def count(answer: Answer) -> int:
     assert answer.status == 200, answer.body
     return int(answer.json()["results"]["bindings"][0]["n"]["value"])
+
+
+@pytest.fixture(params=STORE_KINDS)
+def live_server(
+    request: pytest.FixtureRequest, tmp_path: Path, serve: Callable[[Any], str]
+) -> LiveServer:
+    """The app over sample_quads(), on each kind of store: the protocol is the same."""
+    return serve_store(request.param, request, tmp_path, serve, sample_quads())
 
 
 # --- the three ways to send a query ---------------------------------------------
@@ -313,14 +323,47 @@ def test_unknown_pages_get_404_in_the_error_shape(live_server: LiveServer) -> No
 def test_health_names_the_published_version(live_server: LiveServer) -> None:
     answer = fetch(f"{live_server.url}/health")
     assert answer.status == 200
-    assert answer.json()["version"] == (live_server.root / "current").readlink().name
+    assert answer.json()["version"] == published_version(live_server.store_settings)
     assert answer.json()["quads"] == 11
 
 
 def test_a_new_build_is_served_without_a_restart(live_server: LiveServer) -> None:
-    version = publish(live_server.root, sample_quads()[:1], metadata={})
+    before = count(fetch(f"{live_server.url}/sparql", params=[("query", COUNT)]))
+    target = open_target(live_server.store_settings)
+    version = target.publish(sample_quads()[:1], metadata={})
     assert fetch(f"{live_server.url}/health").json()["version"] == version
-    assert count(fetch(f"{live_server.url}/sparql", params=[("query", COUNT)])) == 1
+    # The answer cached for the old version is not served for the new one.
+    after = fetch(f"{live_server.url}/sparql", params=[("query", COUNT)])
+    assert before > 1 and (count(after), after.headers["x-cache"]) == (1, "miss")
+
+
+# --- the result cache -------------------------------------------------------------
+
+
+def test_a_repeated_query_is_answered_from_the_cache(live_server: LiveServer) -> None:
+    def ask(accept: str) -> Answer:
+        return fetch(
+            f"{live_server.url}/sparql", params=[("query", AGENCIES)], headers={"Accept": accept}
+        )
+
+    json_results = "application/sparql-results+json"
+    first, second = ask(json_results), ask(json_results)
+    assert (first.headers["x-cache"], second.headers["x-cache"]) == ("miss", "hit")
+    assert second.body == first.body and second.headers["etag"] == first.headers["etag"]
+    assert agencies(second) == agencies(first) != []
+    # Another format is another answer, computed and kept on its own.
+    xml = ask("application/sparql-results+xml")
+    assert xml.headers["x-cache"] == "miss" and xml.body.startswith(b"<?xml")
+    assert ask("application/sparql-results+xml").headers["x-cache"] == "hit"
+
+
+def test_the_cache_can_be_turned_off(
+    request: pytest.FixtureRequest, tmp_path: Path, serve: Callable[[Any], str]
+) -> None:
+    server = serve_store("embedded", request, tmp_path, serve, sample_quads(), result_cache_mb=0)
+    answers = [fetch(f"{server.url}/sparql", params=[("query", AGENCIES)]) for _ in range(2)]
+    assert [a.status for a in answers] == [200, 200]
+    assert all("x-cache" not in a.headers for a in answers)
 
 
 def test_without_a_build_the_service_is_unavailable_without_leaking_paths(

@@ -28,6 +28,7 @@ from tests.conftest import (
     sample_quads,
     sample_settings,
 )
+from tests.stores import STORE_KINDS, serve_store
 
 ONTOLOGY_FILE = Path(__file__).resolve().parent.parent / "ontology" / "spacekg.ttl"
 EVIL = IRIS.resource("evil-entity")
@@ -92,3 +93,11 @@ def site(tmp_path: Path, serve: Callable[[Any], str]) -> LiveServer:
     root = tmp_path / "store"
     publish(root, page_quads(), metadata={"base": IRIS.base})
     return LiveServer(serve(create_app(sample_settings(root))), root)
+
+
+@pytest.fixture(name="site", params=STORE_KINDS)
+def site_on_every_store(
+    request: pytest.FixtureRequest, tmp_path: Path, serve: Callable[[Any], str]
+) -> LiveServer:
+    """The spacekg app over page_quads() on each kind of store (tests/stores.py)."""
+    return serve_store(request.param, request, tmp_path, serve, page_quads())

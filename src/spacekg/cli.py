@@ -21,13 +21,19 @@ from typing import TextIO
 from spacekg import __version__
 from spacekg.config import SETTINGS, Settings, env_name, load_settings
 from spacekg.errors import SpacekgError
-from spacekg.store import DUMP_FORMATS, QueryKind, current_version, formats_for, open_store
+from spacekg.store import (
+    DUMP_FORMATS,
+    QueryKind,
+    formats_for,
+    open_published,
+    published_version,
+)
 from spacekg.store.formats import find_format
 
 PROG = "spacekg"
 _SETTINGS = {setting.name: setting for setting in SETTINGS}
 _QUERY_FORMATS = list(dict.fromkeys(fmt.name for kind in QueryKind for fmt in formats_for(kind)))
-_METAVARS = {"data": "DIR", "store": "PATH", "base": "IRI"}
+_METAVARS = {"data": "DIR", "store": "PATH|URL", "base": "IRI", "config": "FILE"}
 #: How long `serve` keeps an idle connection open, and how many it holds open at
 #: once (beyond that it stops accepting until some close).
 SERVER_IDLE_SECONDS = 60
@@ -69,9 +75,37 @@ def build_command(args: argparse.Namespace) -> int:
     return _build(_settings(args))
 
 
+def ingest_command(args: argparse.Namespace) -> int:
+    """Add or replace articles in the published graph without rebuilding it: each file
+    is read, extracted, reasoned about incrementally, validated and published on its
+    own (atomically), and copied into the data folder's articles/ so that a later
+    build keeps it. A bad file is reported by name; the others still go in."""
+    from spacekg.ingest import Ingester  # extraction and reasoning: only when ingesting
+
+    ingester = Ingester(_settings(args))
+    failed = 0
+    for path in args.files:
+        try:
+            done = ingester.ingest_file(path)
+        except SpacekgError as exc:
+            failed += 1
+            first, *rest = str(exc).splitlines() or [type(exc).__name__]
+            print(f"{PROG}: not ingested: {first}", file=sys.stderr)
+            for line in rest:
+                print(f"  {line}", file=sys.stderr)
+            continue
+        note = f" ({done.note})" if done.note else ""
+        print(
+            f"{done.status} {done.slug} from {done.source}: {done.triples:,} triples, "
+            f"inferred +{done.inferred_added:,} -{done.inferred_removed:,}, "
+            f"{done.seconds:.2f}s -> version {done.version}{note}"
+        )
+    return 1 if failed else 0
+
+
 def query_command(args: argparse.Namespace) -> int:
     """Print the answer to one query: SPARQL JSON (SELECT/ASK) or Turtle (CONSTRUCT/DESCRIBE)."""
-    store = open_store(_settings(args).store)
+    store = open_published(_settings(args))
     result = store.query(_read_query(args.query))
     data = result.serialize(args.format or formats_for(result.kind)[0])
     sys.stdout.buffer.write(data if data.endswith(b"\n") else data + b"\n")
@@ -81,7 +115,7 @@ def query_command(args: argparse.Namespace) -> int:
 
 def dump_command(args: argparse.Namespace) -> int:
     """Write the whole dataset to stdout or, atomically, to --output."""
-    store = open_store(_settings(args).store)
+    store = open_published(_settings(args))
     output: Path | None = args.output
     guessed = find_format(output.suffix.lstrip("."), DUMP_FORMATS) if output else None
     fmt = args.format or (guessed.name if guessed else DUMP_FORMATS[0].name)
@@ -99,7 +133,7 @@ def serve_command(args: argparse.Namespace) -> int:
     """Serve the published graph over HTTP, building it first when it is missing or
     older than the data (any article, reference file or ontology changed)."""
     settings = _settings(args)
-    if current_version(settings.store) is None:
+    if published_version(settings) is None:
         print(f"{PROG}: nothing built at {settings.store} yet: building first", file=sys.stderr)
         _build(settings)
     elif _stale(settings):
@@ -116,7 +150,12 @@ def serve_command(args: argparse.Namespace) -> int:
     from spacekg.web import MAX_REQUEST_BYTES, create_app
 
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
-    app = create_app(settings)
+    articles = None
+    if settings.ingest_token:
+        from spacekg.ingest import Ingester
+
+        articles = Ingester(settings)
+    app = create_app(settings, articles=articles)
     try:
         server = waitress.create_server(
             app,
@@ -152,7 +191,7 @@ def serve_command(args: argparse.Namespace) -> int:
 def _stale(settings: Settings) -> bool:
     from spacekg.build import inputs_fingerprint
 
-    built_from = open_store(settings.store).metadata.get("inputs")
+    built_from = open_published(settings).metadata.get("inputs")
     return built_from != inputs_fingerprint(settings)
 
 
@@ -257,6 +296,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_settings(build, "data", "store", "base")
 
+    ingest = _command(
+        commands, "ingest", ingest_command, "add or replace articles without a full rebuild"
+    )
+    _add_settings(ingest, "data", "store", "base")
+    ingest.add_argument("files", metavar="FILE", nargs="+", type=Path, help="article text files")
+
     query = _command(commands, "query", query_command, "run a SPARQL query against the graph")
     _add_settings(query, "store")
     query.add_argument(
@@ -291,6 +336,7 @@ def _command(
 ) -> argparse.ArgumentParser:
     parser = commands.add_parser(name, help=summary, description=run.__doc__)
     parser.set_defaults(command=run)
+    _add_settings(parser, "config")
     return parser
 
 

@@ -51,6 +51,10 @@ class ValidationError(BuildError):
         self.violations = violations
 
 
+class IngestError(SpacekgError):
+    """An article could not be ingested; the published graph is unchanged."""
+
+
 class StoreError(SpacekgError):
     """The store cannot be opened, read or written."""
 

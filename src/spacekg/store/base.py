@@ -148,3 +148,11 @@ class Target(Protocol):
     def open(self) -> Store:
         """The published version, read-only. Raises StoreError when there is none."""
         ...
+
+
+class Handle(Protocol):
+    """Follows the published version from a long-running process (the web server)."""
+
+    def get(self) -> Store:
+        """The store at the version published now. Raises StoreError when there is none."""
+        ...

@@ -32,7 +32,9 @@ from spacekg.vocab import PREFIXES
 #: prefixes) is negligible, small enough that a dump never sits whole in memory.
 _DUMP_CHUNK = 20_000
 
-_RawResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+#: What the engine answers; a plain iterator of triples is a graph result parsed from
+#: another store's answer (see remote.py), serialized here the same way.
+_RawResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | Iterator[ox.Triple]
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
@@ -67,7 +69,7 @@ class OxigraphResult:
                 return self._serialize_limited(chosen, limit)
             # Graph results go through ox.serialize, which (unlike
             # QueryTriples.serialize) writes our prefixes: readable Turtle.
-            if isinstance(self._raw, ox.QueryTriples):
+            if not isinstance(self._raw, ox.QuerySolutions | ox.QueryBoolean):
                 assert isinstance(chosen.engine, ox.RdfFormat)
                 data = ox.serialize(self._raw, format=chosen.engine, prefixes=PREFIXES)
             else:
@@ -110,7 +112,7 @@ class OxigraphResult:
         return taken[:limit]
 
     def _serialize_limited(self, chosen: Format, limit: int) -> bytes:
-        if isinstance(self._raw, ox.QueryTriples):
+        if not isinstance(self._raw, ox.QuerySolutions | ox.QueryBoolean):
             assert isinstance(chosen.engine, ox.RdfFormat)
             data = ox.serialize(
                 self._take(self._raw, limit), format=chosen.engine, prefixes=PREFIXES

@@ -29,6 +29,7 @@ from spacekg.errors import QueryError
 # Tokens that may contain the word SERVICE without it being the keyword come
 # first, so the scanner skips them whole; then the keyword itself, not part of
 # a variable (?service), a prefixed name (ex:service, service:x) or a word.
+# FROM and GRAPH are scanned the same way, for names_dataset() and uses_graphs().
 _SCAN = re.compile(
     r"""
       '''(?:[^'\\]|\\.|'(?!''))*'''
@@ -38,6 +39,8 @@ _SCAN = re.compile(
     | <[^<>"{}|^`\\\x00-\x20]*>
     | (?<!\\)\#[^\n\r]*
     | (?<![\w:?$\\-])(?P<service>SERVICE)(?![\w:.-])
+    | (?<![\w:?$\\-])(?P<from>FROM)(?![\w:.-])
+    | (?<![\w:?$\\-])(?P<graph>GRAPH)(?![\w:.-])
     """,
     re.VERBOSE | re.IGNORECASE,
 )
@@ -67,6 +70,18 @@ def check_query(sparql: str, allowed_services: Collection[str] = ()) -> None:
             f"federated queries (SERVICE) may only name these endpoints: "
             f"{', '.join(sorted(allowed_services))}; not {', '.join(refused)}"
         )
+
+
+def names_dataset(sparql: str) -> bool:
+    """True when the query has a FROM or FROM NAMED clause of its own (the keyword
+    outside strings, IRIs and comments); errs towards True."""
+    return any(match["from"] for match in _SCAN.finditer(sparql))
+
+
+def uses_graphs(sparql: str) -> bool:
+    """True when the query has a GRAPH pattern (the keyword outside strings, IRIs and
+    comments), so its named graphs matter; errs towards True."""
+    return any(match["graph"] for match in _SCAN.finditer(sparql))
 
 
 def service_targets(sparql: str) -> list[str]:

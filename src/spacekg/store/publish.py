@@ -153,14 +153,14 @@ def _edit_database(
     default = ox.DefaultGraph()
     left: set[ox.Triple] = set()  # removed from a graph: may have to leave the union
     try:
-        for iri, content in change.replace.items():
+        for iri, content in _by_name(change.replace):
             name = ox.NamedNode(iri)
             for quad in list(database.quads_for_pattern(None, None, None, name)):
                 database.remove(quad)
                 left.add(quad.triple)
             graphs.pop(iri, None)
             _add_all(database, name, content, graphs, iri)
-        for iri, content in change.delete.items():
+        for iri, content in _by_name(change.delete):
             name = ox.NamedNode(iri)
             for triple in _ox_triples(content):
                 quad = ox.Quad(triple.subject, triple.predicate, triple.object, name)
@@ -170,7 +170,7 @@ def _edit_database(
                     graphs[iri] -= 1
             if graphs.get(iri) == 0:
                 del graphs[iri]
-        for iri, content in change.insert.items():
+        for iri, content in _by_name(change.insert):
             _add_all(database, ox.NamedNode(iri), content, graphs, iri)
         for triple in left:
             in_union = ox.Quad(triple.subject, triple.predicate, triple.object, default)
@@ -189,12 +189,21 @@ def _edit_database(
                 if in_union not in database:
                     database.add(in_union)
                     triples += 1
+        # Oxigraph keeps a graph's name once its last quad is gone; an emptied
+        # graph is no graph (as on SPARQL stores), so named_graphs() must not list it.
+        for iri in {str(iri) for iri in (*change.replace, *change.delete)} - set(graphs):
+            database.remove_graph(ox.NamedNode(iri))
         database.flush()
     except OSError as exc:
         raise StoreError(f"cannot write the new build at {path}: {exc}") from exc
     finally:
         del database
     return dict(sorted(graphs.items())), triples
+
+
+def _by_name(graphs: Mapping[str, Collection[Triple]]) -> list[tuple[str, Collection[Triple]]]:
+    # Graph names may come as rdflib URIRefs, which hash unlike the strings meta.json keeps.
+    return [(str(iri), content) for iri, content in graphs.items()]
 
 
 def _add_all(

@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from spacekg.errors import QueryError, QueryMemoryError, QueryTimeoutError, StoreError
+from spacekg.store.base import Store
 from spacekg.store.embedded import OxigraphStore, open_build
 from spacekg.store.formats import QueryKind
 
@@ -94,6 +95,13 @@ def execute(job: Job, stores: dict[str, OxigraphStore] | None = None) -> Outcome
     if store is None or store.version != job.version:
         stores.pop(job.root, None)  # let go of the old build before opening the new one
         store = stores[job.root] = open_build(Path(job.root), job.version)
+    return answer(store, job)
+
+
+def answer(store: Store, job: Job) -> Outcome:
+    """Run `job` against `store` here, in this process: what a worker does with the
+    build it opened, and all a remote store needs (its engine does the work, under
+    its own time and size limits). Raises QueryError, QueryLimitError, StoreError."""
     result = store.query(
         job.sparql,
         default_graph_uris=job.default_graph_uris,
@@ -112,7 +120,7 @@ def execute(job: Job, stores: dict[str, OxigraphStore] | None = None) -> Outcome
     return Outcome(result.kind, data=data, format=fmt, truncated=result.truncated)
 
 
-def _labels(store: OxigraphStore, table: dict[str, Any]) -> dict[str, str]:
+def _labels(store: Store, table: dict[str, Any]) -> dict[str, str]:
     """A label for each IRI in `table` that has one: English first, then untagged, then any."""
     iris = sorted(
         {

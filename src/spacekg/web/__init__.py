@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask
 
 from spacekg.config import Settings, load_settings
-from spacekg.store import StoreHandle
+from spacekg.store import query_runner, store_handle
 from spacekg.web import (
     access_log,
     catalog,
@@ -21,6 +21,7 @@ from spacekg.web import (
     errors,
     health,
     home,
+    ingest,
     layout,
     ontology,
     resources,
@@ -28,6 +29,7 @@ from spacekg.web import (
     sparql,
     void,
 )
+from spacekg.web.result_cache import ResultCache
 from spacekg.web.state import AppState, attach
 
 #: Largest request body accepted (a query, or a form holding one); larger gets a 413.
@@ -35,12 +37,17 @@ MAX_REQUEST_BYTES = 1_000_000
 
 
 def create_app(
-    settings: Settings | None = None, test_config: Mapping[str, Any] | None = None
+    settings: Settings | None = None,
+    test_config: Mapping[str, Any] | None = None,
+    *,
+    articles: ingest.ArticleSink | None = None,
 ) -> Flask:
     """A new app serving the store `settings.store` points at.
 
     `settings` default to load_settings() (defaults and SPACEKG_* variables);
-    `test_config` is merged into the Flask config last. The store need not
+    `test_config` is merged into the Flask config last. `articles` is what
+    POST /articles ingests with (the route exists only with it and a
+    configured `ingest_token`). The store need not
     exist yet: requests answer 503 until a build is published, and each
     request serves the build published at that moment.
     """
@@ -49,7 +56,13 @@ def create_app(
     app.config.from_mapping(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
     if test_config is not None:
         app.config.from_mapping(test_config)
-    attach(app.extensions, AppState(settings=settings, stores=StoreHandle(settings.store)))
+    state = AppState(
+        settings,
+        stores=store_handle(settings),
+        runner=query_runner(settings),
+        results=ResultCache(settings.result_cache_mb * 1024 * 1024),
+    )
+    attach(app.extensions, state)
     errors.init_app(app)
     layout.init_app(app)
     catalog.init_app(app)
@@ -63,4 +76,5 @@ def create_app(
     app.register_blueprint(home.bp)
     app.register_blueprint(dumps.bp)
     app.register_blueprint(void.bp)
+    ingest.init_app(app, articles, settings.ingest_token)
     return app

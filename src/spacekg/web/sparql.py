@@ -15,12 +15,15 @@ answers with the service description to an RDF Accept type and with the
 query page to a browser; a browser sending a query (or `format=html`) gets
 the page with the results.
 
-Every query runs in a worker process under the time and memory limits
-(store.workers), at most `result_limit` solutions long (announced in
+Every query runs under the time and memory limits: in a worker process on the
+embedded store (store.workers), as a bounded request on a remote one
+(store.runners), at most `result_limit` solutions long (announced in
 SPARQL-Result-Limit; a cut result says so in SPARQL-Result-Truncated).
 Responses carry an ETag made from the published version and everything that
 shapes the answer, so a conditional GET is answered 304 without running the
-query.
+query; the same key finds the answer in the result cache (web.result_cache)
+when another client asked the same thing of the same version, and X-Cache
+says whether it did.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ from spacekg.store.formats import (
     formats_for,
 )
 from spacekg.store.policy import update_refused
-from spacekg.store.workers import Job, Outcome, shared_pool
+from spacekg.store.workers import Job, Outcome
 from spacekg.web import query_page
 from spacekg.web.errors import error_response
 from spacekg.web.negotiation import negotiate
@@ -61,8 +64,7 @@ def _warm_up(setup: BlueprintSetupState) -> None:
     """Start a query worker now, so the first query does not wait for one."""
     assert isinstance(setup.app, Flask)
     with setup.app.app_context():
-        settings = app_state().settings
-        shared_pool(settings.query_workers, settings.query_memory_mb).warm_up()
+        app_state().runner.warm_up()
 
 
 FORM = "application/x-www-form-urlencoded"
@@ -73,7 +75,9 @@ PAGE_FORMAT = "html"
 
 RESULT_LIMIT_HEADER = "SPARQL-Result-Limit"
 TRUNCATED_HEADER = "SPARQL-Result-Truncated"
-_EXPOSED = ("ETag", RESULT_LIMIT_HEADER, TRUNCATED_HEADER, "X-SPARQL-MaxRows")
+#: "hit" when the answer came from the result cache (web.result_cache), else "miss".
+CACHE_HEADER = "X-Cache"
+_EXPOSED = ("ETag", RESULT_LIMIT_HEADER, TRUNCATED_HEADER, "X-SPARQL-MaxRows", CACHE_HEADER)
 
 
 @dataclass(frozen=True)
@@ -111,7 +115,12 @@ def answer(parsed: QueryRequest) -> Response:
     etag = _etag(store.version, repr(job))
     if request.method == "GET" and request.if_none_match.contains(etag):
         return _not_modified(etag)
-    outcome = run(job)
+    results = app_state().results
+    outcome = results.get(etag)
+    cache = "hit" if outcome is not None else "miss"
+    if outcome is None:
+        outcome = run(job)
+        results.put(etag, store.version, outcome)
     if outcome.data is None:
         raise refusals[outcome.kind]
     fmt = find_format(outcome.format or "", formats_for(outcome.kind))
@@ -119,6 +128,8 @@ def answer(parsed: QueryRequest) -> Response:
     response = Response(outcome.data, mimetype=fmt.media_type)
     result_headers(response, outcome)
     _cache_headers(response, etag)
+    if results.enabled:
+        response.headers[CACHE_HEADER] = cache
     return response
 
 
@@ -128,7 +139,7 @@ def make_job(
     """The job running `query` against `store` under this app's settings (no formats yet)."""
     state = app_state()
     return Job(
-        root=str(state.stores.root.resolve()),
+        root="",  # the runner knows where the store is
         version=store.version,
         sparql=query,
         default_graph_uris=tuple(default_graph_uris),
@@ -139,11 +150,10 @@ def make_job(
 
 
 def run(job: Job) -> Outcome:
-    """Run `job` in a worker under the time and memory limits. Raises QueryLimitError
-    (QueryTimeoutError, QueryMemoryError), QueryError."""
-    settings = app_state().settings
-    pool = shared_pool(settings.query_workers, settings.query_memory_mb)
-    return pool.run(job, settings.query_timeout)
+    """Run `job` under the time and memory limits: in a worker (embedded store) or as
+    a request to the remote store. Raises QueryLimitError (QueryTimeoutError,
+    QueryMemoryError), QueryError."""
+    return app_state().runner.run(current_store(), job)
 
 
 def result_headers(response: Response, outcome: Outcome) -> None:

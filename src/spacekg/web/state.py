@@ -1,8 +1,9 @@
 """What the web layer keeps per app, and how a request reaches it.
 
 Settings are read once, when the app is created, never inside a handler. The
-store is looked up once per request (see StoreHandle), so every query a
-request runs sees the same build even if a new one is published meanwhile.
+store is looked up once per request (see store_handle()), so every query a
+request runs sees the same version: the same build on the embedded store; on
+a remote store the same version number (its data is the store's live data).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from dataclasses import dataclass
 from flask import current_app, g
 
 from spacekg.config import Settings
-from spacekg.store import Store, StoreHandle
+from spacekg.store import Handle, QueryRunner, Store
+from spacekg.web.result_cache import ResultCache
 
 _KEY = "spacekg"
 
@@ -20,7 +22,11 @@ _KEY = "spacekg"
 @dataclass(frozen=True)
 class AppState:
     settings: Settings
-    stores: StoreHandle
+    stores: Handle
+    #: Runs clients' queries: worker processes (embedded store) or the remote store.
+    runner: QueryRunner
+    #: Answers to repeated /sparql queries, for the published version.
+    results: ResultCache
 
 
 def app_state() -> AppState:

@@ -1,0 +1,470 @@
+"""Publishing to an external SPARQL 1.1 store (the write side, see base.Target).
+
+**publish()** loads each named graph into a staging graph of its own (Graph
+Store Protocol POSTs when the store has an endpoint for it, SPARQL `INSERT
+DATA` otherwise), copies the staged graphs into a staged union, and then
+switches everything in ONE SPARQL Update request: old graphs dropped, staged
+graphs MOVEd into place, the union moved into the default graph (or the union
+graph), the build record replaced. Readers keep seeing the old dataset until
+that request commits; a failure before it leaves the old dataset and drops
+the staging graphs. On a store whose default graph is already the union
+(`store_default_graph = union`) staging graphs would show through it, so
+there the whole dataset goes in one update request instead.
+
+**apply()** is one SPARQL Update request too: graphs replaced, triples deleted
+and inserted, the union kept (a triple leaves it when no named graph holds it
+any more, checked by the store itself), the graph list and record updated.
+
+How atomic "one request" is depends on the store: Oxigraph runs an update
+request as one transaction (readers see before or after; a failed request
+changes nothing). On Virtuoso readers did not see a request half done in
+our tests, but a request that fails part-way keeps the operations that ran
+before the failure (tested): a failed switch leaves a mix until the next
+publish, which repairs it.
+
+Terms are written by code, never pasted: IRIs, language tags and blank node
+labels are checked by pyoxigraph; strings are escaped so that a SPARQL
+processor reads back the same text whether or not it decodes `\\u` escapes
+before parsing (SPARQL 1.1 Query §19.2). Blank nodes: a SPARQL update cannot
+name an existing blank node, so a graph's triples with blank nodes are loaded
+in one operation (a blank node stays one node within its graph), and a Change
+may hold them only in graphs it replaces.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import URIRef
+
+from spacekg.errors import StoreError
+from spacekg.store import builds
+from spacekg.store.base import Change, Quad, Triple
+from spacekg.store.publish import RESERVED_METADATA, _term
+from spacekg.store.remote import (
+    BUILD_GRAPH,
+    RECORD,
+    STAGING,
+    VERSION,
+    Reader,
+    RemoteStore,
+    no_build_error,
+    open_remote,
+)
+from spacekg.store.remote_http import Body, RemoteConfig
+from spacekg.store.sparql_text import sparql_string, triple_text
+
+log = logging.getLogger(__name__)
+
+#: Triples held in memory while loading before they are sent (a few MB of text).
+FLUSH_TRIPLES = 50_000
+#: Operations per update request when staging graphs are merged or dropped.
+_BATCH = 500
+
+
+class RemoteTarget:
+    """An external SPARQL store as a place to publish (see base.Target)."""
+
+    def __init__(self, config: RemoteConfig, reader: Reader | None = None) -> None:
+        self.config = config
+        self._reader = reader or Reader(config)
+        self._connection = self._reader.connection
+
+    def open(self) -> RemoteStore:
+        return open_remote(self.config, self._reader)
+
+    def publish(self, quads: Iterable[Quad], *, metadata: Mapping[str, str]) -> str:
+        _check_metadata(metadata)
+        published = self._reader.record()
+        old = sorted(published["graphs"]) if published else []
+        version = builds.new_version()
+        record = {**metadata, "version": version, "built_at": _now()}
+        if self.config.default_graph == "union":
+            self._publish_in_one_request(quads, old, version, record)
+        else:
+            self._publish_staged(quads, old, version, record)
+        return version
+
+    def apply(self, change: Change, *, metadata: Mapping[str, str]) -> str:
+        _check_metadata(metadata)
+        before = self._reader.record()
+        if before is None:
+            raise no_build_error(self.config)
+        version = builds.new_version()
+        removed = f"{STAGING}{secrets.token_hex(6)}/removed"
+        writer = _ChangeWriter(change, self._union_target(), removed)
+        graphs, triples = self._counts_after(writer, self._reader.counts(before))
+        record = {
+            **before,
+            **metadata,
+            "version": version,
+            "built_at": _now(),
+            "quads": sum(graphs.values()),
+            "triples": triples,
+            "graphs": graphs,
+        }
+        text = writer.write(version, record)
+        try:
+            self._connection.update(text)
+        except BaseException:
+            self._drop_quietly([removed])  # left behind only by a store without transactions
+            raise
+        return version
+
+    # --- publish -------------------------------------------------------------------
+
+    def _publish_staged(
+        self, quads: Iterable[Quad], old: list[str], version: str, record: dict[str, Any]
+    ) -> None:
+        prefix = f"{STAGING}{secrets.token_hex(6)}/"
+        union = f"{prefix}union"
+        loader = _Loader(self, prefix)
+        try:
+            staged = loader.load(quads)
+            for batch in _batches(list(staged.values())):
+                self._connection.update(
+                    " ;\n".join(f"ADD SILENT GRAPH <{graph}> TO GRAPH <{union}>" for graph in batch)
+                )
+            counted = self._reader.count_graphs(list(staged.values()))
+            graphs = {graph: counted[staging] for graph, staging in sorted(staged.items())}
+            [[triples]] = self._reader.rows(
+                f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{union}> {{ ?s ?p ?o }} }}"
+            )
+            record = {
+                **record,
+                "quads": sum(graphs.values()),
+                "triples": int(triples.value),
+                "graphs": graphs,
+            }
+            target = self._union_target()
+            operations = [f"DROP SILENT GRAPH <{graph}>" for graph in old if graph not in staged]
+            operations += [
+                f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{graph}>"
+                for graph, staging in staged.items()
+            ]
+            operations += [f"CLEAR SILENT {target}", f"MOVE SILENT GRAPH <{union}> TO {target}"]
+            operations += _record_operations(version, record)
+            self._connection.update(" ;\n".join(operations))
+        except BaseException:
+            self._drop_quietly([*loader.staging_graphs(), union])
+            raise
+
+    def _publish_in_one_request(
+        self, quads: Iterable[Quad], old: list[str], version: str, record: dict[str, Any]
+    ) -> None:
+        with Body() as body:
+            drops = [*(f"DROP SILENT GRAPH <{graph}>" for graph in old), _drop(BUILD_GRAPH)]
+            body.write((" ;\n".join(drops) + " ;\nINSERT DATA {\n").encode("utf-8"))
+            graphs: set[str] = set()
+            blank: dict[str, list[ox.Triple]] = {}
+            current: str | None = None
+            for graph, triple in _checked_quads(quads):
+                if _has_blank_node(triple):
+                    graphs.add(graph)
+                    blank.setdefault(graph, []).append(triple)
+                    continue
+                if graph != current:
+                    body.write(b"}\n" if current is not None else b"")
+                    body.write(f"GRAPH <{graph}> {{\n".encode())
+                    current = graph
+                    graphs.add(graph)
+                body.write(triple_text(triple).encode("utf-8"))
+            body.write(b"}\n" if current is not None else b"")
+            # Counted once the data is in (below): until then, readers count it themselves.
+            uncounted = {**record, "graphs": dict.fromkeys(sorted(graphs))}
+            body.write(_record_data(version, uncounted).encode("utf-8"))
+            body.write(b"}\n")
+            if blank:
+                body.write(f" ;\n{_insert_blank_nodes(blank.items())}".encode())
+            self._connection.update_body(body)
+        counted = self._reader.counts(uncounted)
+        self._connection.update(" ;\n".join(_record_operations(version, {**record, **counted})))
+
+    def _union_target(self) -> str:
+        """Where the union lives, as SPARQL Update names it (for CLEAR, MOVE, ADD);
+        empty when the store's default graph is the union already."""
+        mode = self.config.default_graph
+        if mode == "union":
+            return ""
+        return "DEFAULT" if mode == "write" else f"GRAPH <{mode}>"
+
+    def _counts_after(
+        self, change: _ChangeWriter, before: Mapping[str, Any]
+    ) -> tuple[dict[str, int], int]:
+        """Quads per graph and union triples once `change` is applied, worked out from
+        what the store holds now and what the change does (a few queries the size of
+        the change, no count of the whole store). One writer at a time, as on the
+        embedded store."""
+        graphs: dict[str, int] = dict(before["graphs"])
+        left: set[ox.Triple] = set()  # triples that left some graph
+        left_blank = 0
+        for graph, content in change.replaced.items():
+            for triple in self._reader.graph_triples(graph):
+                if _has_blank_node(triple):
+                    left_blank += 1  # a blank node of a replaced graph is gone for good
+                else:
+                    left.add(triple)
+            graphs[graph] = len(content)
+        for graph in sorted({*change.deletes, *change.inserts}):
+            deleted = change.deletes.get(graph, set())
+            inserted = change.inserts.get(graph, set())
+            asked = sorted(deleted | inserted, key=str)
+            found = self._reader.matching(asked, f"<{graph}>")
+            present = {asked[index] for index, _ in found}
+            held = graphs.get(graph, 0) - len(deleted & present)
+            graphs[graph] = held + len(inserted) - len((inserted & present) - deleted)
+            left |= deleted & present
+        graphs = {graph: count for graph, count in sorted(graphs.items()) if count > 0}
+        added = set().union(*change.replaced.values(), *change.inserts.values())
+        added_blank = {triple for triple in added if _has_blank_node(triple)}
+        added -= added_blank
+        left -= added
+        asked = sorted(added | left, key=str)
+        in_union = {asked[index] for index, _ in self._reader.matching(asked, None, union=True)}
+        leaving = sorted(left & in_union, key=str)
+        kept = {
+            leaving[index]
+            for index, graph in self._reader.matching(leaving, "?g")
+            if str(graph.value) in graphs
+            and str(graph.value) not in change.replaced
+            and leaving[index] not in change.deletes.get(str(graph.value), ())
+        }
+        entering = len(added - in_union) + len(added_blank)
+        return graphs, int(before["triples"]) + entering - (len(leaving) - len(kept)) - left_blank
+
+    def _drop_quietly(self, graphs: list[str]) -> None:
+        """Drop staging graphs after a failure, never hiding the failure itself."""
+        try:
+            for batch in _batches(graphs):
+                self._connection.update(" ;\n".join(_drop(graph) for graph in batch))
+        except StoreError as exc:
+            log.warning("could not drop staging graphs under %s: %s", STAGING, exc)
+
+
+class _Loader:
+    """Loads a stream of quads into staging graphs, a bounded batch at a time."""
+
+    def __init__(self, target: RemoteTarget, prefix: str) -> None:
+        self._connection = target._connection
+        self._gsp = bool(target.config.graph_store_url)
+        self._prefix = prefix
+        self._staged: dict[str, str] = {}  # graph -> its staging graph
+        self._buffers: dict[str, list[ox.Triple]] = {}  # staging graph -> triples
+        self._buffered = 0
+        self._blank: dict[str, list[ox.Triple]] = {}
+
+    def load(self, quads: Iterable[Quad]) -> dict[str, str]:
+        """Load every quad; return each graph with its staging graph."""
+        for graph, triple in _checked_quads(quads):
+            staging = self._staged.get(graph)
+            if staging is None:
+                staging = self._staged[graph] = f"{self._prefix}{len(self._staged)}"
+            if _has_blank_node(triple):
+                # Loaded together at the end, in one request: a blank node shared by
+                # triples (or graphs) must stay one node.
+                self._blank.setdefault(staging, []).append(triple)
+                continue
+            self._buffers.setdefault(staging, []).append(triple)
+            self._buffered += 1
+            if self._buffered >= FLUSH_TRIPLES:
+                self._flush()
+        self._flush()
+        if self._blank:
+            self._connection.update(_insert_blank_nodes(self._blank.items()))
+        return dict(self._staged)
+
+    def staging_graphs(self) -> list[str]:
+        return list(self._staged.values())
+
+    def _flush(self) -> None:
+        if self._gsp:
+            for staging, triples in self._buffers.items():
+                data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+                assert data is not None
+                self._connection.post_graph(staging, data)
+        elif self._buffers:
+            self._connection.update(f"INSERT DATA {{\n{_quad_data(self._buffers.items())}}}")
+        self._buffers = {}
+        self._buffered = 0
+
+
+class _ChangeWriter:
+    """The one SPARQL Update request applying a Change (see the module docstring)."""
+
+    def __init__(self, change: Change, union: str, removed: str) -> None:
+        self.union = union  # "" when the store keeps the union itself
+        self.removed = removed  # a scratch graph: triples that may leave the union
+        deletes = _by_graph(change.delete)
+        inserts = _by_graph(change.insert)
+        # A replaced graph's final content is known here: the change's order
+        # (replace, delete, insert) is applied now, so it goes in as one block.
+        self.replaced = {
+            graph: (triples - deletes.pop(graph, set())) | inserts.pop(graph, set())
+            for graph, triples in _by_graph(change.replace).items()
+        }
+        self.deletes = {graph: triples for graph, triples in deletes.items() if triples}
+        self.inserts = {graph: triples for graph, triples in inserts.items() if triples}
+        for graph, triples in (*self.deletes.items(), *self.inserts.items()):
+            if any(_has_blank_node(triple) for triple in triples):
+                raise StoreError(
+                    f"cannot delete or insert triples with blank nodes in <{graph}> of a "
+                    "SPARQL store (an update cannot name an existing blank node); "
+                    "replace the whole graph instead"
+                )
+
+    def write(self, version: str, record: dict[str, Any]) -> str:
+        operations = self._remember_removed() if self.union else []
+        operations += [_drop(graph) for graph in self.replaced]
+        filled = {graph: triples for graph, triples in self.replaced.items() if triples}
+        if filled:
+            blank = any(_has_blank_node(t) for triples in filled.values() for t in triples)
+            block = _quad_data(filled.items())
+            operations.append(
+                _insert_blank_nodes(filled.items()) if blank else f"INSERT DATA {{\n{block}}}"
+            )
+        if self.deletes:
+            operations.append(f"DELETE DATA {{\n{_quad_data(self.deletes.items())}}}")
+        if self.inserts:
+            operations.append(f"INSERT DATA {{\n{_quad_data(self.inserts.items())}}}")
+        if self.union:
+            operations += self._update_union(filled)
+        operations += _record_operations(version, record)
+        return " ;\n".join(operations)
+
+    def _remember_removed(self) -> list[str]:
+        # `removed` has a fresh name: nothing to drop first (and Virtuoso ignores a
+        # second DROP of a graph within one request).
+        operations: list[str] = []
+        operations += [
+            f"ADD SILENT GRAPH <{graph}> TO GRAPH <{self.removed}>" for graph in self.replaced
+        ]
+        deleted = set().union(*self.deletes.values()) if self.deletes else set()
+        if deleted:
+            block = _quad_data([(self.removed, deleted)])
+            operations.append(f"INSERT DATA {{\n{block}}}")
+        return operations
+
+    def _update_union(self, filled: Mapping[str, set[ox.Triple]]) -> list[str]:
+        template = "?s ?p ?o" if self.union == "DEFAULT" else f"{self.union} {{ ?s ?p ?o }}"
+        excluded = [self.removed, BUILD_GRAPH]
+        if self.union != "DEFAULT":
+            excluded.append(self.union.removeprefix("GRAPH <").removesuffix(">"))
+        not_in = ", ".join(f"<{graph}>" for graph in excluded)
+        operations = [
+            f"DELETE {{ {template} }} WHERE {{ GRAPH <{self.removed}> {{ ?s ?p ?o }} "
+            f"FILTER NOT EXISTS {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g NOT IN ({not_in})) }} }}"
+        ]
+        operations += [f"ADD SILENT GRAPH <{graph}> TO {self.union}" for graph in filled]
+        if self.inserts:
+            added = set().union(*self.inserts.values())
+            if self.union == "DEFAULT":
+                operations.append(f"INSERT DATA {{\n{''.join(map(triple_text, added))}}}")
+            else:
+                union_graph = excluded[-1]
+                operations.append(f"INSERT DATA {{\n{_quad_data([(union_graph, added)])}}}")
+        operations.append(_drop(self.removed))
+        return operations
+
+
+# --- SPARQL text --------------------------------------------------------------------
+
+
+def _quad_data(graphs: Iterable[tuple[str, Iterable[ox.Triple]]]) -> str:
+    """QuadData: a GRAPH block of triples per graph."""
+    return "".join(
+        f"GRAPH <{graph}> {{\n{''.join(map(triple_text, triples))}}}\n" for graph, triples in graphs
+    )
+
+
+def _insert_blank_nodes(graphs: Iterable[tuple[str, Iterable[ox.Triple]]]) -> str:
+    """Operations inserting triples with blank nodes: `INSERT {...} WHERE {}`, which
+    means what INSERT DATA means (each label one fresh node) and which Virtuoso takes
+    blank nodes in (its INSERT DATA refuses them). One operation per graph: Virtuoso
+    fails a template with blank nodes in two graphs, so a blank node shared by two
+    graphs becomes two nodes (spacekg's graphs share none)."""
+    return " ;\n".join(
+        f"INSERT {{\n{_quad_data([(graph, triples)])}}} WHERE {{}}" for graph, triples in graphs
+    )
+
+
+def _record_data(version: str, record: Mapping[str, Any]) -> str:
+    """The build record as QuadData."""
+    return (
+        f"GRAPH <{BUILD_GRAPH}> {{\n<{BUILD_GRAPH}> <{VERSION}> {sparql_string(version)} ;\n"
+        f"  <{RECORD}> {sparql_string(json.dumps(record, ensure_ascii=False))} .\n}}\n"
+    )
+
+
+def _record_operations(version: str, record: Mapping[str, Any]) -> list[str]:
+    """Replace the build record."""
+    return [
+        f"DELETE WHERE {{ GRAPH <{BUILD_GRAPH}> {{ <{BUILD_GRAPH}> ?p ?o }} }}",
+        f"INSERT DATA {{\n{_record_data(version, record)}}}",
+    ]
+
+
+def _drop(graph: str) -> str:
+    return f"DROP SILENT GRAPH <{graph}>"
+
+
+def _batches(items: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(items), _BATCH):
+        yield items[start : start + _BATCH]
+
+
+# --- terms ----------------------------------------------------------------------------
+
+
+def _checked_quads(quads: Iterable[Quad]) -> Iterator[tuple[str, ox.Triple]]:
+    """Each quad as (graph IRI, Oxigraph triple). Raises StoreError for a quad the
+    store cannot hold (no named graph, a literal subject, a bad IRI...)."""
+    for quad in quads:
+        subject, predicate, object_, graph = quad
+        if not isinstance(graph, URIRef):
+            raise StoreError(f"cannot store {quad!r}: every quad needs a named graph (an IRI)")
+        try:
+            ox.NamedNode(graph)
+        except ValueError as exc:
+            raise StoreError(f"cannot store {quad!r}: {exc}") from None
+        yield str(graph), _ox_triple((subject, predicate, object_), quad)
+
+
+def _ox_triple(triple: Triple, shown: object) -> ox.Triple:
+    try:
+        s, p, o = (_term(node) for node in triple)
+        if isinstance(s, ox.Literal) or not isinstance(p, ox.NamedNode):
+            raise TypeError("subjects must be IRIs or blank nodes, predicates IRIs")
+    except (TypeError, ValueError) as exc:
+        raise StoreError(f"cannot store {shown!r}: {exc}") from None
+    return ox.Triple(s, p, o)
+
+
+def _by_graph(graphs: Mapping[str, Collection[Triple]]) -> dict[str, set[ox.Triple]]:
+    checked: dict[str, set[ox.Triple]] = {}
+    for iri, triples in graphs.items():
+        try:
+            ox.NamedNode(str(iri))
+        except ValueError as exc:
+            raise StoreError(f"not a graph IRI: {iri!r} ({exc})") from None
+        checked.setdefault(str(iri), set()).update(_ox_triple(t, t) for t in triples)
+    return checked
+
+
+def _has_blank_node(triple: ox.Triple) -> bool:
+    return isinstance(triple.subject, ox.BlankNode) or isinstance(triple.object, ox.BlankNode)
+
+
+def _check_metadata(metadata: Mapping[str, str]) -> None:
+    clash = RESERVED_METADATA & set(metadata)
+    if clash:
+        raise ValueError(f"metadata keys reserved by the store: {', '.join(sorted(clash))}")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

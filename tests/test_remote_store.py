@@ -1,0 +1,755 @@
+"""One store interface, two kinds: the same behaviour on the embedded store, a real
+Oxigraph server and Virtuoso (where installed), chosen by settings alone.
+
+The store-level contract (base.Store, base.Target) runs on every kind; what only
+a remote store has (staging graphs, answers bounded by time and size, redirects,
+text that must survive SPARQL escaping) runs on the remote kinds.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rdflib import RDFS, XSD, BNode, Literal, URIRef
+from rdflib.query import Result, ResultRow
+
+from spacekg.errors import QueryError, QueryLimitError, StoreError
+from spacekg.store import Change, QueryKind, open_target, store_handle
+from spacekg.store.formats import DUMP_FORMATS, GRAPH_FORMATS, RESULT_FORMATS, Format
+from spacekg.store.remote import STAGING, RemoteHandle, RemoteStore
+from spacekg.store.remote_http import RemoteConfig
+from spacekg.store.remote_target import RemoteTarget
+from spacekg.store.sparql_text import sparql_string
+from spacekg.vocab import SKG
+from tests.conftest import (
+    ARTICLE_GRAPH,
+    ESA,
+    EXOMARS,
+    INFERRED_GRAPH,
+    REFERENCE_GRAPH,
+    ROSCOSMOS,
+    Quad,
+    sample_quads,
+)
+from tests.roundtrip import (
+    RDFLIB_NAMES,
+    assert_isomorphic,
+    named_graph,
+    parse_dataset,
+    parse_graph,
+    union_graph,
+)
+from tests.stores import (
+    StoreUnderTest,
+    any_store,
+    emptied,
+    empty_any_store,
+    remote_store,
+)
+
+__all__ = ["any_store", "empty_any_store", "remote_store"]
+
+PREFIXES = """
+PREFIX skg: <https://w3id.org/spacekg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+"""
+AGENCIES = PREFIXES + "SELECT ?agency WHERE { ?agency a skg:Agency } ORDER BY ?agency"
+LABELS = PREFIXES + "SELECT ?s ?label WHERE { ?s rdfs:label ?label } ORDER BY ?s"
+ALL_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+GRAPHS = {str(ARTICLE_GRAPH): 6, str(INFERRED_GRAPH): 1, str(REFERENCE_GRAPH): 4}
+
+
+def values(store: StoreUnderTest, sparql: str, **dataset: list[str]) -> list[list[str]]:
+    """The rows of a SELECT, each value as a string, through the JSON results."""
+    data = store.open().query(sparql, **dataset).serialize("json")
+    return [[str(value) for value in row] for row in solutions(data, "json")]
+
+
+def solutions(data: bytes, fmt: str) -> list[ResultRow]:
+    result = Result.parse(io.BytesIO(data), format=RDFLIB_NAMES[fmt])
+    return [row for row in result if isinstance(row, ResultRow)]
+
+
+def dataset_quads(store: StoreUnderTest) -> set[tuple[str, str, str, str]]:
+    """Every quad of the published dataset (blank nodes as `_:`), read by a dump."""
+    dataset = parse_dataset(b"".join(store.open().dump("nq")), "nq")
+    return {
+        (_show(s), _show(p), _show(o), str(g)) for s, p, o, g in dataset.quads() if g is not None
+    }
+
+
+def _show(term: Any) -> str:
+    return "_:" if isinstance(term, BNode) else term.n3()
+
+
+def assert_counts_are_right(store: StoreUnderTest) -> None:
+    """The recorded counts (a remote store works them out from each change) equal what
+    the store holds, counted afresh."""
+    opened = store.open()
+    recorded = opened.metadata
+    rows = values(store, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    counted = {graph: int(n) for graph, n in rows if graph in opened.named_graphs()}
+    assert recorded["graphs"] == counted
+    assert recorded["quads"] == sum(counted.values()) == opened.count()
+    assert values(store, ALL_TRIPLES) == [[str(recorded["triples"])]]
+
+
+def expected_quads(quads: list[Quad]) -> set[tuple[str, str, str, str]]:
+    return {(_show(s), _show(p), _show(o), str(g)) for s, p, o, g in quads}
+
+
+# --- publication ------------------------------------------------------------------------
+
+
+def test_publish_records_version_and_counts_per_graph(any_store: StoreUnderTest) -> None:
+    store = any_store.open()
+    assert store.version == any_store.version()
+    assert store.metadata["base"] == "https://w3id.org/spacekg/"
+    assert store.metadata["version"] == store.version
+    assert store.metadata["graphs"] == GRAPHS
+    assert store.count() == 11
+    assert store.metadata["triples"] == 10  # ESA's type is in two graphs, once in the union
+    assert store.named_graphs() == sorted(GRAPHS)
+
+
+def test_nothing_published_says_so(empty_any_store: StoreUnderTest) -> None:
+    assert empty_any_store.version() is None
+    with pytest.raises(StoreError, match=r"(built|published).* yet"):
+        empty_any_store.open()
+    with pytest.raises(StoreError, match="build"):
+        open_target(empty_any_store.settings()).apply(Change(), metadata={})
+
+
+def test_a_failing_quad_stream_leaves_the_previous_dataset(any_store: StoreUnderTest) -> None:
+    before = any_store.version()
+
+    def broken() -> Iterator[Quad]:
+        yield from sample_quads()[:3]
+        raise RuntimeError("the build broke midway")
+
+    with pytest.raises(RuntimeError, match="midway"):
+        any_store.publish(broken())
+    assert any_store.version() == before
+    assert values(any_store, AGENCIES) == [[str(ESA)], [str(ROSCOSMOS)]]
+    assert any_store.open().count() == 11
+    assert no_staging_graphs(any_store)
+
+
+def test_a_quad_without_a_named_graph_is_refused_and_nothing_changes(
+    any_store: StoreUnderTest,
+) -> None:
+    before = any_store.version()
+    quads: list[Any] = [*sample_quads(), (ESA, ESA, ESA, None)]
+    with pytest.raises(StoreError, match="named graph"):
+        any_store.publish(quads)
+    assert any_store.version() == before
+    assert any_store.open().count() == 11
+    assert no_staging_graphs(any_store)
+
+
+def test_a_new_publish_replaces_every_graph(any_store: StoreUnderTest) -> None:
+    version = any_store.publish(sample_quads()[:2], metadata={"note": "second"})
+    store = any_store.open()
+    assert store.version == version and store.metadata["note"] == "second"
+    assert "base" not in store.metadata  # a record of its own, not merged with the last
+    assert store.named_graphs() == [str(REFERENCE_GRAPH)]
+    assert values(any_store, ALL_TRIPLES) == [["2"]]
+    assert dataset_quads(any_store) == expected_quads(sample_quads()[:2])
+
+
+def no_staging_graphs(store: StoreUnderTest) -> bool:
+    if not store.remote:
+        return True
+    rows = values(store, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+    return not [row for row in rows if row[0].startswith(STAGING)]
+
+
+# --- queries ------------------------------------------------------------------------------
+
+
+def test_the_default_graph_is_the_union_without_duplicates(any_store: StoreUnderTest) -> None:
+    assert values(any_store, AGENCIES) == [[str(ESA)], [str(ROSCOSMOS)]]
+    assert values(any_store, ALL_TRIPLES) == [["10"]]
+
+
+def test_named_graphs_can_be_queried_one_by_one(any_store: StoreUnderTest) -> None:
+    sparql = PREFIXES + f"SELECT ?g WHERE {{ GRAPH ?g {{ <{ESA}> a skg:Agency }} }} ORDER BY ?g"
+    assert values(any_store, sparql) == [[str(ARTICLE_GRAPH)], [str(REFERENCE_GRAPH)]]
+
+
+def test_from_in_the_query_is_honoured(any_store: StoreUnderTest) -> None:
+    sparql = f"SELECT (COUNT(*) AS ?n) FROM <{ARTICLE_GRAPH}> WHERE {{ ?s ?p ?o }}"
+    assert values(any_store, sparql) == [["6"]]
+
+
+def test_protocol_dataset_replaces_the_default_graph(any_store: StoreUnderTest) -> None:
+    rows = values(any_store, ALL_TRIPLES, default_graph_uris=[str(INFERRED_GRAPH)])
+    assert rows == [["1"]]
+
+
+def test_named_graphs_alone_leave_the_default_graph_empty(any_store: StoreUnderTest) -> None:
+    only_inferred = {"named_graph_uris": [str(INFERRED_GRAPH)]}
+    assert values(any_store, ALL_TRIPLES, **only_inferred) == [["0"]]
+    graphs = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert values(any_store, graphs, **only_inferred) == [[str(INFERRED_GRAPH)]]
+
+
+@pytest.mark.parametrize(
+    ("sparql", "kind"),
+    [
+        (AGENCIES, QueryKind.SELECT),
+        ("ASK { ?s ?p ?o }", QueryKind.ASK),
+        ("CONSTRUCT WHERE { ?s ?p ?o }", QueryKind.GRAPH),
+        (f"DESCRIBE <{ESA}>", QueryKind.GRAPH),
+    ],
+    ids=["select", "ask", "construct", "describe"],
+)
+def test_each_result_knows_its_kind(
+    any_store: StoreUnderTest, sparql: str, kind: QueryKind
+) -> None:
+    result = any_store.open().query(sparql)
+    assert result.kind is kind
+    result.serialize(RESULT_FORMATS[0] if kind is not QueryKind.GRAPH else GRAPH_FORMATS[0])
+
+
+@pytest.mark.parametrize(
+    ("sparql", "message"),
+    [
+        ("SELEC ?s WHERE { ?s ?p ?o }", "syntax error|refused"),
+        ("SELECT ?s WHERE { ?s ?p ", "syntax error|refused"),
+        ("   ", "empty"),
+        ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", "SERVICE"),
+        (f'INSERT DATA {{ GRAPH <{ARTICLE_GRAPH}> {{ <{ESA}> <{ESA}> "x" }} }}', "updates"),
+        ("PREFIX x: <http://ex/>\nDROP ALL", "updates"),
+        ("LOAD <http://127.0.0.1:9/data.ttl>", "updates"),
+    ],
+    ids=["misspelt-keyword", "unfinished", "blank", "service", "insert", "drop-all", "load"],
+)
+def test_bad_queries_and_updates_are_refused_and_change_nothing(
+    any_store: StoreUnderTest, sparql: str, message: str
+) -> None:
+    with pytest.raises(QueryError, match=message):
+        any_store.open().query(sparql).serialize("json")
+    assert values(any_store, ALL_TRIPLES) == [["10"]]
+    assert any_store.open().count() == 11
+
+
+@pytest.mark.parametrize("fmt", RESULT_FORMATS, ids=lambda fmt: fmt.name)
+def test_select_results_parse_back_in_every_format(any_store: StoreUnderTest, fmt: Format) -> None:
+    data = any_store.open().query(LABELS).serialize(fmt.media_type)
+    result = solutions(data, fmt.name)
+    assert [[str(value) for value in row] for row in result] == [
+        [str(ESA), "European Space Agency"],
+        [str(ROSCOSMOS), "Роскосмос"],
+    ]
+    if fmt.name != "csv":  # CSV keeps no language tags
+        assert Literal("Роскосмос", lang="ru") in {row[1] for row in result}
+
+
+@pytest.mark.parametrize("fmt", GRAPH_FORMATS, ids=lambda fmt: fmt.name)
+def test_construct_results_parse_back_in_every_format(
+    any_store: StoreUnderTest, fmt: Format
+) -> None:
+    data = any_store.open().query("CONSTRUCT WHERE { ?s ?p ?o }").serialize(fmt)
+    assert_isomorphic(parse_graph(data, fmt.name), union_graph(sample_quads()))
+
+
+def test_results_are_cut_to_the_limit_and_say_so(any_store: StoreUnderTest) -> None:
+    result = any_store.open().query("SELECT * WHERE { ?s ?p ?o }")
+    table = result.table(3)
+    assert len(table["results"]["bindings"]) == 3 and result.truncated
+
+
+@pytest.mark.parametrize("fmt", DUMP_FORMATS, ids=lambda fmt: fmt.name)
+def test_dumps_parse_back_in_every_format(any_store: StoreUnderTest, fmt: Format) -> None:
+    data = b"".join(any_store.open().dump(fmt.name))
+    quads = sample_quads()
+    if not fmt.keeps_graphs:
+        assert_isomorphic(parse_graph(data, fmt.name), union_graph(quads))
+        return
+    dataset = parse_dataset(data, fmt.name)
+    assert sorted(str(g.identifier) for g in dataset.graphs() if len(g)) == sorted(GRAPHS)
+    for name in (ARTICLE_GRAPH, REFERENCE_GRAPH, INFERRED_GRAPH):
+        assert_isomorphic(dataset.graph(name), named_graph(quads, name))
+
+
+@pytest.mark.parametrize("fmt", DUMP_FORMATS, ids=lambda fmt: fmt.name)
+def test_a_dump_can_leave_a_graph_out(any_store: StoreUnderTest, fmt: Format) -> None:
+    data = b"".join(any_store.open().dump_without(fmt.name, [str(INFERRED_GRAPH)]))
+    kept = [quad for quad in sample_quads() if quad[3] != INFERRED_GRAPH]
+    if not fmt.keeps_graphs:
+        assert_isomorphic(parse_graph(data, fmt.name), union_graph(kept))
+        return
+    dataset = parse_dataset(data, fmt.name)
+    assert str(INFERRED_GRAPH) not in {str(g.identifier) for g in dataset.graphs() if len(g)}
+
+
+# --- apply(): one atomic change ------------------------------------------------------
+
+
+TYPE = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+
+def test_apply_replaces_deletes_and_inserts_and_keeps_the_union(
+    any_store: StoreUnderTest,
+) -> None:
+    target = open_target(any_store.settings())
+    agency = (ESA, TYPE, SKG.Agency)  # held by the reference and the article graph
+    new_article = [(ESA, SKG.participatesIn, EXOMARS), (EXOMARS, SKG.hasParticipant, ESA)]
+    version = target.apply(
+        Change(
+            replace={str(ARTICLE_GRAPH): new_article},
+            delete={str(REFERENCE_GRAPH): [agency]},
+            insert={str(INFERRED_GRAPH): [(EXOMARS, TYPE, SKG.Mission)]},
+        ),
+        metadata={"note": "ingested"},
+    )
+    store = any_store.open()
+    assert store.version == version == any_store.version()
+    assert store.metadata["note"] == "ingested" and store.metadata["base"] == IRIS_BASE
+    expected = [q for q in sample_quads() if q[3] not in (ARTICLE_GRAPH,)]
+    expected = [q for q in expected if (q[:3], q[3]) != (agency, REFERENCE_GRAPH)]
+    expected += [(*t, ARTICLE_GRAPH) for t in new_article]
+    expected += [(EXOMARS, TYPE, SKG.Mission, INFERRED_GRAPH)]
+    assert dataset_quads(any_store) == expected_quads(expected)
+    # ESA's type left both graphs holding it: it left the union too; the rest is there once.
+    union = {(s, p, o) for s, p, o, _ in expected}
+    assert values(any_store, ALL_TRIPLES) == [[str(len(union))]]
+    assert values(any_store, AGENCIES) == [[str(ROSCOSMOS)]]
+    assert store.metadata["graphs"] == {
+        str(ARTICLE_GRAPH): 2,
+        str(INFERRED_GRAPH): 2,
+        str(REFERENCE_GRAPH): 3,
+    }
+    assert_counts_are_right(any_store)
+
+
+def test_apply_keeps_a_triple_in_the_union_while_a_graph_holds_it(
+    any_store: StoreUnderTest,
+) -> None:
+    target = open_target(any_store.settings())
+    agency = (ESA, TYPE, SKG.Agency)
+    target.apply(Change(delete={str(ARTICLE_GRAPH): [agency]}), metadata={})
+    assert values(any_store, AGENCIES) == [[str(ESA)], [str(ROSCOSMOS)]]
+    assert_counts_are_right(any_store)
+    target.apply(Change(replace={str(REFERENCE_GRAPH): []}), metadata={})
+    assert values(any_store, AGENCIES) == []
+    assert_counts_are_right(any_store)
+    assert any_store.open().named_graphs() == [str(ARTICLE_GRAPH), str(INFERRED_GRAPH)]
+
+
+def test_a_graph_emptied_by_deletes_leaves_the_graph_list(any_store: StoreUnderTest) -> None:
+    inferred = [q[:3] for q in sample_quads() if q[3] == INFERRED_GRAPH]
+    open_target(any_store.settings()).apply(
+        Change(delete={str(INFERRED_GRAPH): inferred}), metadata={}
+    )
+    assert str(INFERRED_GRAPH) not in any_store.open().named_graphs()
+    assert_counts_are_right(any_store)
+
+
+def test_counts_follow_changes_that_overlap_and_repeat(any_store: StoreUnderTest) -> None:
+    """Deleting what is absent, inserting what is there, the same triple deleted and
+    inserted, a triple moving between graphs: the counts stay what the store holds."""
+    target = open_target(any_store.settings())
+    agency = (ESA, TYPE, SKG.Agency)
+    absent = (ROSCOSMOS, TYPE, SKG.Mission)
+    label = next(q[:3] for q in sample_quads() if q[1] == RDFS.label)
+    changes = [
+        Change(delete={str(INFERRED_GRAPH): [absent]}, insert={str(REFERENCE_GRAPH): [agency]}),
+        Change(delete={str(REFERENCE_GRAPH): [agency]}, insert={str(REFERENCE_GRAPH): [agency]}),
+        Change(delete={str(REFERENCE_GRAPH): [label]}, insert={str(INFERRED_GRAPH): [label]}),
+        Change(replace={str(ARTICLE_GRAPH): [agency, label]}, delete={str(ARTICLE_GRAPH): [label]}),
+        Change(replace={str(INFERRED_GRAPH): [], str(ARTICLE_GRAPH): [absent]}),
+    ]
+    for change in changes:
+        target.apply(change, metadata={})
+        assert_counts_are_right(any_store)
+
+
+IRIS_BASE = "https://w3id.org/spacekg/"
+
+# Text that breaks naive SPARQL writing: quotes, backslashes, escapes SPARQL processors
+# decode before parsing (\u0022 is a quote), line breaks, scripts, an emoji.
+AWKWARD = [
+    'He said "stop" \\ then \\"left\\"',
+    "\\u0022 is a quote, \\U0001F600 a smile",
+    "line one\nline two\r\n\ttabbed",
+    "Роскосмос 中文 हिन्दी 🚀",
+    "ends with a backslash \\",
+    "'''\"\"\"} } ; DROP ALL ; #",
+]
+
+
+@pytest.mark.parametrize("graph_store", [True, False], ids=["graph-store", "sparql-update"])
+def test_awkward_text_comes_back_as_written(
+    remote_store: StoreUnderTest, graph_store: bool
+) -> None:
+    if not graph_store:
+        remote_store.overrides["store_graph_store_url"] = ""
+    literals = [Literal(text, lang="en") for text in AWKWARD] + [Literal(text) for text in AWKWARD]
+    quads = [(ESA, SKG.text, literal, ARTICLE_GRAPH) for literal in literals]
+    quads.append((ESA, SKG.beginIndex, Literal(3, datatype=XSD.integer), ARTICLE_GRAPH))
+    remote_store.publish(quads)
+    # The same text again, now through SPARQL Update (an ingest).
+    target = open_target(remote_store.settings())
+    target.apply(
+        Change(insert={str(REFERENCE_GRAPH): [(ROSCOSMOS, SKG.text, lit) for lit in literals]}),
+        metadata={},
+    )
+    for subject in (ESA, ROSCOSMOS):
+        rows = values(remote_store, f"SELECT ?t WHERE {{ <{subject}> <{SKG.text}> ?t }}")
+        assert sorted(row[0] for row in rows) == sorted(AWKWARD * 2)
+    assert values(remote_store, ALL_TRIPLES) == [[str(2 * len(literals) + 1)]]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["plain", 'a "quote"', "back\\slash", "\\u0022", "\\\\u0022", "new\nline", "\\U0001F600"],
+)
+def test_sparql_strings_read_back_with_and_without_escape_preprocessing(text: str) -> None:
+    """SPARQL 1.1 §19.2 lets a processor decode \\uXXXX before parsing: the string must
+    read back as written either way (rdflib's parser does that decoding)."""
+    from rdflib.plugins.sparql import prepareQuery
+
+    query = prepareQuery(f"SELECT ?x WHERE {{ BIND({sparql_string(text)} AS ?x) }}")
+    from rdflib import Graph
+
+    [row] = Graph().query(query)
+    assert str(row[0]) == text  # type: ignore[index]
+
+
+def test_blank_nodes_can_be_replaced_but_not_edited(remote_store: StoreUnderTest) -> None:
+    remote_store.publish()
+    target = open_target(remote_store.settings())
+    statement = BNode("statement2")
+    target.apply(
+        Change(replace={str(ARTICLE_GRAPH): [(statement, SKG.statedBy, ESA)]}), metadata={}
+    )
+    assert values(remote_store, f"SELECT ?s WHERE {{ ?s <{SKG.statedBy}> <{ESA}> }}") != []
+    with pytest.raises(StoreError, match="blank nodes"):
+        target.apply(
+            Change(delete={str(ARTICLE_GRAPH): [(statement, SKG.statedBy, ESA)]}), metadata={}
+        )
+
+
+def test_a_failed_apply_changes_nothing(
+    remote_store: StoreUnderTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store fails the request after its first operations ran: none of them stays.
+    (A fault injected into the real request.)"""
+    if remote_store.kind == "virtuoso":
+        pytest.skip(
+            "Virtuoso keeps the operations of an update request that ran before one "
+            "failed (seen with 7.2): a failed request is not rolled back"
+        )
+    remote_store.publish()
+    before = dataset_quads(remote_store), remote_store.version()
+    from spacekg.store import remote_target
+
+    write = remote_target._ChangeWriter.write
+
+    def failing(self: Any, version: str, record: dict[str, Any]) -> str:
+        # A last operation the store must refuse: a graph that already exists.
+        return write(self, version, record) + f" ;\nCREATE GRAPH <{REFERENCE_GRAPH}>"
+
+    monkeypatch.setattr(remote_target._ChangeWriter, "write", failing)
+    with pytest.raises(StoreError):
+        open_target(remote_store.settings()).apply(
+            Change(
+                replace={str(ARTICLE_GRAPH): []},
+                insert={str(INFERRED_GRAPH): [(ESA, TYPE, SKG.Mission)]},
+            ),
+            metadata={"note": "never"},
+        )
+    assert (dataset_quads(remote_store), remote_store.version()) == before
+    assert values(remote_store, ALL_TRIPLES) == [["10"]]
+    assert no_staging_graphs(remote_store)
+
+
+def test_readers_never_see_half_a_change(remote_store: StoreUnderTest) -> None:
+    """A reader counting while changes flip an article between two versions sees one
+    version or the other, in the graph and in the union, never a mix."""
+    size = 40
+    states = {
+        name: [(URIRef(f"{ESA}-{name}-{i}"), SKG.mentions, EXOMARS) for i in range(size)]
+        for name in ("a", "b")
+    }
+    remote_store.publish([(*t, ARTICLE_GRAPH) for t in states["a"]])
+    target = open_target(remote_store.settings())
+    store = remote_store.open()
+    seen: set[tuple[tuple[str, int], ...]] = set()
+    done = threading.Event()
+    failures: list[BaseException] = []
+    sparql = (
+        f"SELECT ?state (COUNT(*) AS ?n) WHERE {{ ?s <{SKG.mentions}> ?o "
+        'BIND(IF(CONTAINS(STR(?s), "-a-"), "a", "b") AS ?state) } GROUP BY ?state'
+    )
+    graph_sparql = sparql.replace("WHERE {", f"WHERE {{ GRAPH <{ARTICLE_GRAPH}> {{").replace(
+        "} GROUP", "} } GROUP"
+    )
+
+    def read() -> None:
+        try:
+            while not done.is_set():
+                for query in (sparql, graph_sparql):
+                    table = store.query(query).table(10)
+                    seen.add(
+                        tuple(
+                            sorted(
+                                (row["state"]["value"], int(row["n"]["value"]))
+                                for row in table["results"]["bindings"]
+                            )
+                        )
+                    )
+        except BaseException as exc:  # reported by the test thread
+            failures.append(exc)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for round_ in range(20):
+            state = "b" if round_ % 2 == 0 else "a"
+            target.apply(Change(replace={str(ARTICLE_GRAPH): states[state]}), metadata={})
+    finally:
+        done.set()
+        reader.join()
+    assert not failures, failures
+    assert seen <= {(("a", size),), (("b", size),)}, seen
+    assert_counts_are_right(remote_store)
+
+
+# --- the version, as readers follow it -----------------------------------------------
+
+
+def test_the_handle_follows_new_versions_checking_at_most_once_a_second(
+    remote_store: StoreUnderTest,
+) -> None:
+    remote_store.publish()
+    now = [0.0]
+    handle = RemoteHandle(RemoteConfig.from_settings(remote_store.settings()), clock=lambda: now[0])
+    first = handle.get()
+    version = remote_store.publish(sample_quads()[:1], metadata={})
+    assert handle.get() is first  # checked less than a second ago: not asked again
+    now[0] += 1.5
+    assert handle.get().version == version
+    assert handle.get().count() == 1
+
+
+def test_settings_alone_choose_the_kind(any_store: StoreUnderTest) -> None:
+    settings = any_store.settings()
+    target, handle = open_target(settings), store_handle(settings)
+    assert isinstance(target, RemoteTarget) == any_store.remote
+    assert isinstance(handle.get(), RemoteStore) == any_store.remote
+
+
+# --- what only a remote store needs ----------------------------------------------------
+
+
+def test_a_query_answer_is_bounded_in_size(remote_store: StoreUnderTest) -> None:
+    remote_store.publish()
+    store = remote_store.settings(query_memory_mb=1)
+    cross = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"  # 10^4 rows, ~5 MB
+    from spacekg.store import open_published
+
+    with pytest.raises(QueryLimitError, match="larger than the limit of 1 MB"):
+        open_published(store).query(cross).serialize("json")
+
+
+def test_a_slow_query_is_stopped_by_the_time_limit(remote_store: StoreUnderTest) -> None:
+    remote_store.publish()
+    from spacekg.store import open_published
+
+    store = open_published(remote_store.settings(query_timeout=1.0))
+    cross = (
+        "SELECT (COUNT(*) AS ?n) WHERE { "
+        + " ".join(f"?s{i} ?p{i} ?o{i} ." for i in range(9))
+        + " }"
+    )  # 10^9 solutions to count
+    with pytest.raises(QueryLimitError, match="time limit of 1 s"):
+        store.query(cross).serialize("json")
+    assert values(remote_store, ALL_TRIPLES) == [["10"]]
+
+
+@pytest.fixture
+def redirecting_server() -> Iterator[Callable[[str], str]]:
+    """A loopback HTTP server answering every request with a redirect to `target`."""
+    servers: list[ThreadingHTTPServer] = []
+
+    def start(target: str) -> str:
+        class Redirect(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self._redirect()
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self._redirect()
+
+            def _redirect(self) -> None:
+                self.send_response(307)
+                self.send_header("Location", target)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/sparql"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_redirect_to_another_host_is_not_followed(
+    remote_store: StoreUnderTest, redirecting_server: Callable[[str], str]
+) -> None:
+    remote_store.publish()
+    url = redirecting_server(remote_store.overrides["store"])  # another port: another origin
+    settings = remote_store.settings(store=url, store_update_url="", store_graph_store_url="")
+    from spacekg.store import published_version
+
+    with pytest.raises(StoreError, match="redirected"):
+        published_version(settings)
+
+
+def test_credentials_are_kept_out_of_settings_reprs(remote_store: StoreUnderTest) -> None:
+    settings = remote_store.settings(store_password="s3cret-value")
+    assert "s3cret-value" not in repr(settings)
+    assert "s3cret-value" not in repr(RemoteConfig.from_settings(settings))
+
+
+def test_the_build_record_is_one_json_literal(remote_store: StoreUnderTest) -> None:
+    remote_store.publish(metadata={"inputs": "abc", "note": 'a "quoted" value'})
+    record = remote_store.open().metadata
+    assert record["inputs"] == "abc" and record["note"] == 'a "quoted" value'
+    assert json.loads(json.dumps(record)) == record
+
+
+def test_staging_graphs_are_named_apart_from_spacekg_graphs() -> None:
+    assert not STAGING.startswith(IRIS_BASE + "graph/")
+
+
+def test_a_remote_store_needs_no_path(tmp_path: Path) -> None:
+    from spacekg.config import load_settings
+
+    settings = load_settings({"store": "http://127.0.0.1:9/sparql"}, environ={})
+    assert settings.remote_store and settings.store == "http://127.0.0.1:9/sparql"
+    assert not load_settings({"store": str(tmp_path)}, environ={}).remote_store
+
+
+# --- the command line, pointed at a remote store by a config file ------------------------
+
+
+def test_the_cli_queries_and_dumps_a_remote_store_named_in_a_config_file(
+    remote_store: StoreUnderTest, tmp_path: Path
+) -> None:
+    from tests.test_cli import clean_env, spacekg
+
+    remote_store.publish()
+    config = tmp_path / "spacekg.toml"
+    config.write_text(
+        "".join(
+            f"{name} = {json.dumps(str(value))}\n" for name, value in remote_store.overrides.items()
+        ),
+        encoding="utf-8",
+    )
+    done = spacekg("query", "--config", str(config), ALL_TRIPLES, env=clean_env())
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["results"]["bindings"][0]["n"]["value"] == "10"
+    dumped = spacekg("dump", "--config", str(config), "--format", "nq", env=clean_env())
+    assert dumped.returncode == 0, dumped.stderr
+    assert_isomorphic(
+        parse_dataset(dumped.stdout, "nq").graph(ARTICLE_GRAPH),
+        named_graph(sample_quads(), ARTICLE_GRAPH),
+    )
+    refused = spacekg("query", "--config", str(config), "DROP ALL", env=clean_env())
+    assert refused.returncode == 1 and b"updates are not allowed" in refused.stderr
+
+
+@pytest.fixture
+def basic_auth_proxy(oxigraph_endpoint: Any) -> Iterator[str]:
+    """Oxigraph behind a loopback proxy that wants HTTP basic auth (user `spacekg`,
+    password `p4ss`) on every request, as a hosted store would: the proxy's base URL."""
+    import base64
+    import urllib.error
+    import urllib.request
+
+    upstream = oxigraph_endpoint.query_url.rsplit("/", 1)[0]
+    expected = "Basic " + base64.b64encode(b"spacekg:p4ss").decode()
+
+    class Proxy(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self._forward(None)
+
+        def do_POST(self) -> None:
+            self._forward(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+
+        def _forward(self, body: bytes | None) -> None:
+            if self.headers.get("Authorization") != expected:
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", 'Basic realm="store"')
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            headers = {k: v for k, v in self.headers.items() if k.lower() in _FORWARDED}
+            request = urllib.request.Request(
+                upstream + self.path, data=body, headers=headers, method=self.command
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=30) as answer:
+                    status, kind, data = (
+                        answer.status,
+                        answer.headers.get("Content-Type"),
+                        answer.read(),
+                    )
+            except urllib.error.HTTPError as error:
+                status, kind, data = error.code, error.headers.get("Content-Type"), error.read()
+            self.send_response(status)
+            self.send_header("Content-Type", kind or "text/plain")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+_FORWARDED = {"accept", "content-type"}
+
+
+def test_basic_auth_answers_the_store_s_challenge(
+    request: pytest.FixtureRequest, basic_auth_proxy: str
+) -> None:
+    endpoint, overrides = emptied("oxigraph", request)
+    remote_store = StoreUnderTest("oxigraph", overrides, endpoint)
+    settings = {
+        "store": f"{basic_auth_proxy}/query",
+        "store_update_url": f"{basic_auth_proxy}/update",
+        "store_graph_store_url": f"{basic_auth_proxy}/store",
+        "store_user": "spacekg",
+        "store_password": "p4ss",
+        "store_auth": "basic",
+    }
+    remote_store.overrides.update(settings)
+    remote_store.publish()  # Graph Store POSTs and updates, each sent again after the 401
+    assert values(remote_store, ALL_TRIPLES) == [["10"]]
+    remote_store.overrides["store_password"] = "wrong"
+    with pytest.raises(StoreError, match="refused access"):
+        remote_store.version()
