@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Final
 
 import pytest
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
@@ -224,160 +225,160 @@ def nni(n: int) -> Literal:
     return Literal(n, datatype=XSD.integer)
 
 
-@pytest.mark.parametrize(
-    ("change", "focus", "path", "constraint"),
-    [
-        pytest.param(
-            without(QUOTE, SKG.text),
-            QUOTE,
-            "skg:text",
-            "MinCount",
-            id="a statement without text fails",
-        ),
-        pytest.param(
-            replacing(QUOTE, SKG.text, Literal("no language tag")),
-            QUOTE,
-            "skg:text",
-            "Datatype",
-            id="a statement whose text has no language tag fails",
-        ),
-        pytest.param(
-            without(QUOTE, SKG.statedBy),
-            QUOTE,
-            "skg:statedBy",
-            "MinCount",
-            id="a statement without a speaker fails",
-        ),
-        pytest.param(
-            replacing(POST, SKG.statedBy, Literal("Josef Aschbacher")),
-            POST,
-            "skg:statedBy",
-            "Class",
-            id="a statement whose speaker is a string fails",
-        ),
-        pytest.param(
-            without(POST, SKG.reportedIn),
-            POST,
-            "skg:reportedIn",
-            "MinCount",
-            id="a statement without an article fails",
-        ),
-        pytest.param(
-            without(AGENCY, RDFS.label),
-            AGENCY,
-            "rdfs:label",
-            "MinCount",
-            id="an entity without a label fails",
-        ),
-        pytest.param(
-            adding(AGENCY, RDFS.label, Literal("ESA", lang="en")),
-            AGENCY,
-            "rdfs:label",
-            "UniqueLang",
-            id="an entity with two English labels fails",
-        ),
-        pytest.param(
-            adding(R["russo-ukrainian-war"], RDFS.label, R["war"]),
-            R["russo-ukrainian-war"],
-            "rdfs:label",
-            "Node",
-            id="an entity whose label is an IRI fails",
-        ),
-        pytest.param(
-            replacing(ARTICLE, SKG.datePublished, Literal("2022-02-25")),
-            ARTICLE,
-            "skg:datePublished",
-            "Datatype",
-            id="a datePublished that is a plain string fails",
-        ),
-        pytest.param(
-            replacing(
-                POST, SKG.datePublished, Literal("2022-02-25T10:00:00", datatype=XSD.dateTime)
-            ),
-            POST,
-            "skg:datePublished",
-            "Datatype",
-            id="a datePublished that is a dateTime fails",
-        ),
-        pytest.param(
-            without(ARTICLE, SKG.datePublished),
-            ARTICLE,
-            "skg:datePublished",
-            "MinCount",
-            id="an article without a date fails",
-        ),
-        pytest.param(
-            replacing(MENTION, SKG.beginIndex, nni(30)),
-            MENTION,
-            "skg:beginIndex",
-            "LessThan",
-            id="a mention that begins after it ends fails",
-        ),
-        pytest.param(
-            replacing(MENTION, SKG.beginIndex, nni(26)),
-            MENTION,
-            "skg:beginIndex",
-            "LessThan",
-            id="an empty mention fails",
-        ),
-        pytest.param(
-            replacing(MENTION, SKG.beginIndex, nni(-1)),
-            MENTION,
-            "skg:beginIndex",
-            "MinInclusive",
-            id="a mention with a negative offset fails",
-        ),
-        pytest.param(
-            replacing(MENTION, SKG.endIndex, Literal("26")),
-            MENTION,
-            "skg:endIndex",
-            "Datatype",
-            id="an offset that is a string fails",
-        ),
-        pytest.param(
-            without(MENTION, SKG.inArticle),
-            MENTION,
-            "skg:inArticle",
-            "MinCount",
-            id="a mention without its article fails",
-        ),
-        pytest.param(
-            replacing(ACCOUNT, SKG.handle, Literal("@AschbacherJosef")),
-            ACCOUNT,
-            "skg:handle",
-            "Pattern",
-            id="a handle with its @ fails",
-        ),
-        pytest.param(
-            replacing(ACCOUNT, SKG.handle, Literal("Josef Aschbacher")),
-            ACCOUNT,
-            "skg:handle",
-            "Pattern",
-            id="a handle with a space fails",
-        ),
-        pytest.param(
-            replacing(R["exomars-2022"], SKG.plannedLaunchDate, Literal("September 2022")),
-            R["exomars-2022"],
-            "skg:plannedLaunchDate",
-            "Node",
-            id="a planned launch date in words fails",
-        ),
-        pytest.param(
-            without(R["exomars-postponement-2022"], SKG.postponementOf),
-            R["exomars-postponement-2022"],
-            "skg:postponementOf",
-            "MinCount",
-            id="a postponement of nothing fails",
-        ),
-        pytest.param(
-            replacing(QUOTE, SKG.language, Literal("English")),
-            QUOTE,
-            "skg:language",
-            "Pattern",
-            id="a language that is not a language tag fails",
-        ),
-    ],
-)
+#: One case per kind of violation: (change, focus node, path, constraint), the
+#: id a sentence. tests/test_validation_scale.py runs them through validate_triples too.
+VIOLATIONS: Final = [
+    pytest.param(
+        without(QUOTE, SKG.text),
+        QUOTE,
+        "skg:text",
+        "MinCount",
+        id="a statement without text fails",
+    ),
+    pytest.param(
+        replacing(QUOTE, SKG.text, Literal("no language tag")),
+        QUOTE,
+        "skg:text",
+        "Datatype",
+        id="a statement whose text has no language tag fails",
+    ),
+    pytest.param(
+        without(QUOTE, SKG.statedBy),
+        QUOTE,
+        "skg:statedBy",
+        "MinCount",
+        id="a statement without a speaker fails",
+    ),
+    pytest.param(
+        replacing(POST, SKG.statedBy, Literal("Josef Aschbacher")),
+        POST,
+        "skg:statedBy",
+        "Class",
+        id="a statement whose speaker is a string fails",
+    ),
+    pytest.param(
+        without(POST, SKG.reportedIn),
+        POST,
+        "skg:reportedIn",
+        "MinCount",
+        id="a statement without an article fails",
+    ),
+    pytest.param(
+        without(AGENCY, RDFS.label),
+        AGENCY,
+        "rdfs:label",
+        "MinCount",
+        id="an entity without a label fails",
+    ),
+    pytest.param(
+        adding(AGENCY, RDFS.label, Literal("ESA", lang="en")),
+        AGENCY,
+        "rdfs:label",
+        "UniqueLang",
+        id="an entity with two English labels fails",
+    ),
+    pytest.param(
+        adding(R["russo-ukrainian-war"], RDFS.label, R["war"]),
+        R["russo-ukrainian-war"],
+        "rdfs:label",
+        "Node",
+        id="an entity whose label is an IRI fails",
+    ),
+    pytest.param(
+        replacing(ARTICLE, SKG.datePublished, Literal("2022-02-25")),
+        ARTICLE,
+        "skg:datePublished",
+        "Datatype",
+        id="a datePublished that is a plain string fails",
+    ),
+    pytest.param(
+        replacing(POST, SKG.datePublished, Literal("2022-02-25T10:00:00", datatype=XSD.dateTime)),
+        POST,
+        "skg:datePublished",
+        "Datatype",
+        id="a datePublished that is a dateTime fails",
+    ),
+    pytest.param(
+        without(ARTICLE, SKG.datePublished),
+        ARTICLE,
+        "skg:datePublished",
+        "MinCount",
+        id="an article without a date fails",
+    ),
+    pytest.param(
+        replacing(MENTION, SKG.beginIndex, nni(30)),
+        MENTION,
+        "skg:beginIndex",
+        "LessThan",
+        id="a mention that begins after it ends fails",
+    ),
+    pytest.param(
+        replacing(MENTION, SKG.beginIndex, nni(26)),
+        MENTION,
+        "skg:beginIndex",
+        "LessThan",
+        id="an empty mention fails",
+    ),
+    pytest.param(
+        replacing(MENTION, SKG.beginIndex, nni(-1)),
+        MENTION,
+        "skg:beginIndex",
+        "MinInclusive",
+        id="a mention with a negative offset fails",
+    ),
+    pytest.param(
+        replacing(MENTION, SKG.endIndex, Literal("26")),
+        MENTION,
+        "skg:endIndex",
+        "Datatype",
+        id="an offset that is a string fails",
+    ),
+    pytest.param(
+        without(MENTION, SKG.inArticle),
+        MENTION,
+        "skg:inArticle",
+        "MinCount",
+        id="a mention without its article fails",
+    ),
+    pytest.param(
+        replacing(ACCOUNT, SKG.handle, Literal("@AschbacherJosef")),
+        ACCOUNT,
+        "skg:handle",
+        "Pattern",
+        id="a handle with its @ fails",
+    ),
+    pytest.param(
+        replacing(ACCOUNT, SKG.handle, Literal("Josef Aschbacher")),
+        ACCOUNT,
+        "skg:handle",
+        "Pattern",
+        id="a handle with a space fails",
+    ),
+    pytest.param(
+        replacing(R["exomars-2022"], SKG.plannedLaunchDate, Literal("September 2022")),
+        R["exomars-2022"],
+        "skg:plannedLaunchDate",
+        "Node",
+        id="a planned launch date in words fails",
+    ),
+    pytest.param(
+        without(R["exomars-postponement-2022"], SKG.postponementOf),
+        R["exomars-postponement-2022"],
+        "skg:postponementOf",
+        "MinCount",
+        id="a postponement of nothing fails",
+    ),
+    pytest.param(
+        replacing(QUOTE, SKG.language, Literal("English")),
+        QUOTE,
+        "skg:language",
+        "Pattern",
+        id="a language that is not a language tag fails",
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "focus", "path", "constraint"), VIOLATIONS)
 def test_violation_is_reported_with_focus_node_and_path(
     ontology: Graph, shapes: Graph, change: Change, focus: URIRef, path: str, constraint: str
 ) -> None:
