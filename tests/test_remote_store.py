@@ -33,6 +33,7 @@ from tests.conftest import (
     ESA,
     EXOMARS,
     INFERRED_GRAPH,
+    IRIS,
     REFERENCE_GRAPH,
     ROSCOSMOS,
     Quad,
@@ -177,6 +178,25 @@ def no_staging_graphs(store: StoreUnderTest) -> bool:
 def test_the_default_graph_is_the_union_without_duplicates(any_store: StoreUnderTest) -> None:
     assert values(any_store, AGENCIES) == [[str(ESA)], [str(ROSCOSMOS)]]
     assert values(any_store, ALL_TRIPLES) == [["10"]]
+
+
+def test_a_graph_pattern_reaches_every_one_of_many_graphs(any_store: StoreUnderTest) -> None:
+    """One graph per article: a query over hundreds of them works on every store
+    (Virtuoso echoes each named graph a request names as a header of its answer)."""
+    quads: list[Quad] = [
+        (
+            IRIS.resource(f"thing-{n}"),
+            RDFS.label,
+            Literal(f"thing {n}"),
+            IRIS.article_graph(f"a{n}"),
+        )
+        for n in range(300)
+    ]
+    any_store.publish(quads)
+    sparql = f"""SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE {{
+      GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{IRIS.base}graph/"))
+    }}"""
+    assert values(any_store, sparql) == [["300"]]
 
 
 def test_named_graphs_can_be_queried_one_by_one(any_store: StoreUnderTest) -> None:

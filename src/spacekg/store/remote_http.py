@@ -21,6 +21,7 @@ urllib send the request a second time. Answers are read through
 
 from __future__ import annotations
 
+import http.client
 import io
 import tempfile
 import time
@@ -42,6 +43,14 @@ QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
 _BLOCK = 1 << 16
 #: Bytes of an error answer kept for the message (stores echo the whole query).
 _DETAIL = 2_000
+#: Headers an answer may carry. Virtuoso echoes every named-graph-uri of a
+#: request as a header of its own, and a query with a GRAPH pattern names every
+#: published graph (one per article) when the union is a named graph; http.client
+#: refuses more than 100. The store is the operator's own, not untrusted input:
+#: the limit is raised (for the process; nothing else here reads HTTP answers
+#: with http.client but clients of the store).
+MAX_ANSWER_HEADERS = 100_000
+http.client._MAXHEADERS = max(http.client._MAXHEADERS, MAX_ANSWER_HEADERS)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -238,7 +247,9 @@ class Connection:
             ) from None
         except TimeoutError:
             raise RequestTimeout(f"{what}: no answer within {timeout:g} s") from None
-        except (OSError, ValueError) as exc:  # ValueError: an auth scheme urllib cannot answer
+        # ValueError: an auth scheme urllib cannot answer; HTTPException: an answer
+        # that is not HTTP as http.client reads it.
+        except (OSError, ValueError, http.client.HTTPException) as exc:
             raise StoreError(f"{what}: request to {self.config.where} failed: {exc}") from None
         return response
 
