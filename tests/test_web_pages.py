@@ -57,3 +57,40 @@ def test_autocomplete_ranks_matches(site: LiveServer, q: str, first: str) -> Non
 def test_search_page_lists_hits(site: LiveServer) -> None:
     _, _, html = get(site.url + "/search?q=space")
     assert 'href="/resource/european-space-agency"' in html
+
+
+# --- the page cache ---------------------------------------------------------------
+
+
+def test_a_page_asked_again_comes_from_the_cache(site: LiveServer) -> None:
+    url = site.url + "/resource/european-space-agency"
+    first, second = get(url), get(url)
+    assert (first[1]["X-Cache"], second[1]["X-Cache"]) == ("miss", "hit")
+    assert second[2] == first[2] and "European Space Agency" in second[2]
+    # The security headers are set on every answer, cached or not.
+    assert second[1]["Content-Security-Policy"] == first[1]["Content-Security-Policy"]
+    assert second[1]["Content-Type"] == first[1]["Content-Type"]
+    # Another format of the same URL is another answer.
+    status, headers, turtle = get(url, accept="text/turtle")
+    assert (status, headers["X-Cache"]) == (200, "miss") and "skg:Agency" in turtle
+    assert get(url, accept="text/turtle")[2] == turtle
+
+
+def test_a_new_version_is_rendered_afresh(site: LiveServer) -> None:
+    from spacekg.store import open_target
+    from tests.web_fixtures import page_quads
+
+    url = site.url + "/resource/european-space-agency"
+    assert "s space agency." in get(url)[2]  # the comment, as the page shows it
+    assert get(url)[1]["X-Cache"] == "hit"
+    quads = [q for q in page_quads() if "Europe's space agency" not in str(q[2])]
+    open_target(site.store_settings).publish(quads, metadata={})
+    status, headers, html = get(url)
+    assert (status, headers["X-Cache"]) == (200, "miss")
+    assert "s space agency." not in html
+
+
+def test_missing_pages_are_not_kept(site: LiveServer) -> None:
+    url = site.url + "/resource/no-such-entity"
+    assert [get(url)[0], get(url)[0]] == [404, 404]
+    assert get(url)[1].get("X-Cache") != "hit"

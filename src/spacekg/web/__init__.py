@@ -29,7 +29,7 @@ from spacekg.web import (
     sparql,
     void,
 )
-from spacekg.web.result_cache import ResultCache
+from spacekg.web.result_cache import ResultCache, VersionedCache
 from spacekg.web.state import AppState, attach
 
 #: Largest request body accepted (a query, or a form holding one); larger gets a 413.
@@ -56,11 +56,14 @@ def create_app(
     app.config.from_mapping(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
     if test_config is not None:
         app.config.from_mapping(test_config)
+    # The same budget for answers and for pages: each holds what is asked again.
+    cache_bytes = settings.result_cache_mb * 1024 * 1024
     state = AppState(
         settings,
         stores=store_handle(settings),
         runner=query_runner(settings),
-        results=ResultCache(settings.result_cache_mb * 1024 * 1024),
+        results=ResultCache(cache_bytes),
+        pages=VersionedCache(cache_bytes, lambda page: len(page.body)),
     )
     attach(app.extensions, state)
     errors.init_app(app)

@@ -9,6 +9,7 @@ from spacekg.vocab import SKG
 from spacekg.web.entity import Gatherer
 from spacekg.web.layout import current_urls
 from spacekg.web.ontology import usage
+from spacekg.web.page_cache import cached_page
 from spacekg.web.rdfdata import integer, select
 from spacekg.web.search import reader_languages
 from spacekg.web.state import app_state, current_store
@@ -39,6 +40,7 @@ EXAMPLES: tuple[tuple[str, str], ...] = (
 
 
 @bp.get("/")
+@cached_page
 def home() -> str:
     store, iris = current_store(), app_state().settings.iris
     langs, urls = reader_languages(), current_urls()

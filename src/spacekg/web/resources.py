@@ -18,6 +18,7 @@ from spacekg.web import articles
 from spacekg.web.entity import Gatherer
 from spacekg.web.errors import error_response
 from spacekg.web.layout import current_urls
+from spacekg.web.page_cache import cached_page
 from spacekg.web.rdfdata import construct, values
 from spacekg.web.search import find, reader_languages
 from spacekg.web.state import app_state, current_store
@@ -32,6 +33,7 @@ _BY_EXTENSION: dict[str, Format] = {fmt.extension: fmt for fmt in ENTITY_FORMATS
 
 
 @bp.get("/resource/<name>")
+@cached_page
 def resource(name: str) -> Response:
     """The entity called `name` (a slug, optionally with a format suffix)."""
     slug, _, extension = name.partition(".")

@@ -53,6 +53,7 @@ from spacekg.store.workers import Job, Outcome
 from spacekg.web import query_page
 from spacekg.web.errors import error_response
 from spacekg.web.negotiation import negotiate
+from spacekg.web.result_cache import CACHE_HEADER
 from spacekg.web.service import describe
 from spacekg.web.state import app_state, current_store
 
@@ -75,8 +76,6 @@ PAGE_FORMAT = "html"
 
 RESULT_LIMIT_HEADER = "SPARQL-Result-Limit"
 TRUNCATED_HEADER = "SPARQL-Result-Truncated"
-#: "hit" when the answer came from the result cache (web.result_cache), else "miss".
-CACHE_HEADER = "X-Cache"
 _EXPOSED = ("ETag", RESULT_LIMIT_HEADER, TRUNCATED_HEADER, "X-SPARQL-MaxRows", CACHE_HEADER)
 
 

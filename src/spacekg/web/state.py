@@ -14,7 +14,7 @@ from flask import current_app, g
 
 from spacekg.config import Settings
 from spacekg.store import Handle, QueryRunner, Store
-from spacekg.web.result_cache import ResultCache
+from spacekg.web.result_cache import Page, ResultCache, VersionedCache
 
 _KEY = "spacekg"
 
@@ -27,6 +27,8 @@ class AppState:
     runner: QueryRunner
     #: Answers to repeated /sparql queries, for the published version.
     results: ResultCache
+    #: Rendered pages (web.page_cache), for the published version.
+    pages: VersionedCache[Page]
 
 
 def app_state() -> AppState:
