@@ -55,9 +55,12 @@ def measure_endpoint(
     levels: tuple[int, ...],
     timing: Timing,
     parameters: Sequence[tuple[str, str]] = (),
+    *,
+    mix_only: bool = False,
 ) -> dict[str, Any]:
     """Every query alone and the mix, at each concurrency in `levels`, against `query_url`;
-    `parameters` (a `default-graph-uri`, say) go with every query that reads no named graph."""
+    `parameters` (a `default-graph-uri`, say) go with every query that reads no named graph.
+    `mix_only`: each query is only probed (status, results), and only the mix is loaded."""
     base, path = split_url(query_url)
     figures: dict[str, Any] = {"url": query_url, "parameters": list(parameters)}
     figures.update({"queries": {}, "mix": {}})
@@ -81,7 +84,7 @@ def measure_endpoint(
             continue
         mix.append(request)
         mix_seconds += fastest
-        for connections in levels:
+        for connections in () if mix_only else levels:
             seconds = load.duration_for(
                 fastest, connections, timing.base, timing.most, timing.least
             )
