@@ -282,12 +282,13 @@ class Run:
                     server.url + "/sparql", self.queries, levels, timing, mix_only=True
                 )
         if "spacekg" in args.engines and "pages" in args.sections:
+            chosen = choose_pages(store)
             with spacekg_server(store, data, log) as server:
-                if "pages" in args.sections:
-                    _say(f"{size:,} articles: pages on spacekg")
-                    figures["pages"] = measure_pages(
-                        server.url, choose_pages(store), levels, timing
-                    )
+                _say(f"{size:,} articles: pages on spacekg (page cache on, as deployed)")
+                figures["pages"] = measure_pages(server.url, chosen, levels, timing)
+            with spacekg_server(store, data, log, NO_CACHE) as server:
+                _say(f"{size:,} articles: pages on spacekg (page cache off: every page rendered)")
+                figures["pages_uncached"] = measure_pages(server.url, chosen, levels, timing)
         if "sparql" in args.sections:
             for name in ("oxigraph", "virtuoso"):
                 if name in args.engines:

@@ -151,7 +151,9 @@ def ratio_table(sparql: dict[str, Any], levels: tuple[int, ...]) -> list[str]:
     ]
 
 
-def pages_table(pages: dict[str, Any], levels: tuple[int, ...]) -> list[str]:
+def pages_table(
+    pages: dict[str, Any], levels: tuple[int, ...], title: str = "page cache on"
+) -> list[str]:
     header = ["page", "incoming", "KB"]
     for c in levels:
         header += [f"c{c} p50", "p99", "q/s"]
@@ -162,7 +164,7 @@ def pages_table(pages: dict[str, Any], levels: tuple[int, ...]) -> list[str]:
             p50, _, p99, qps = _latency_cells(page.get(f"c{c}"))
             row += [p50, p99, qps]
         rows.append(row)
-    return ["Pages (ms), HTML, same clients as SPARQL", *_table(header, rows, digits=2)]
+    return [f"Pages (ms), HTML, same clients as SPARQL, {title}", *_table(header, rows, digits=2)]
 
 
 def dumps_table(dumps: dict[str, Any]) -> list[str]:
@@ -246,6 +248,9 @@ def size_report(size: int, figures: dict[str, Any], levels: tuple[int, ...]) -> 
         lines += [*sparql_table(figures["sparql"], levels), ""]
     if "pages" in figures:
         lines += [*pages_table(figures["pages"], levels), ""]
+    if "pages_uncached" in figures:
+        title = "page cache off (every page rendered)"
+        lines += [*pages_table(figures["pages_uncached"], levels, title), ""]
     if "dumps" in figures:
         lines += [*dumps_table(figures["dumps"]), ""]
     if {"ingest", "oxigraph_store"} & set(figures):

@@ -98,6 +98,23 @@ def test_spacekg_answers_every_query_of_the_mix(quick_run: tuple[str, dict[str, 
         _assert_run(spacekg["mix"][level])
 
 
+def test_the_cached_mix_is_measured_against_both_raw_engines(
+    quick_run: tuple[str, dict[str, Any]],
+) -> None:
+    sparql = _size(quick_run[1])["sparql"]
+    cached = sparql["engines"]["spacekg-cached"]
+    # Each query is probed (it answers, with the same results as uncached), only the mix loaded.
+    uncached = sparql["engines"]["spacekg"]["queries"]
+    for name, query in cached["queries"].items():
+        assert (query["status"], query["results"]) == (200, uncached[name]["results"]), name
+        assert not any(level in query for level in LEVELS)
+    for level in LEVELS:
+        _assert_run(cached["mix"][level])
+    for engine in engines.ENGINES:
+        if not engines.available(engine):
+            assert sparql["ratios"][f"spacekg-cached/{engine}"]["mix"]["c1"]["p50"] > 0
+
+
 @pytest.mark.parametrize("engine", engines.ENGINES)
 def test_each_raw_engine_is_measured_and_compared(
     quick_run: tuple[str, dict[str, Any]], engine: str
@@ -125,13 +142,14 @@ def test_spacekg_on_virtuoso_is_measured_or_reported_as_a_gap(
 
 def test_pages_and_dumps_have_figures(quick_run: tuple[str, dict[str, Any]]) -> None:
     figures = _size(quick_run[1])
-    pages = figures["pages"]
-    assert set(pages) == {"home", "entity-hub", "entity-typical", "article"}
-    assert pages["entity-hub"]["incoming"] >= pages["entity-typical"]["incoming"]
-    for page in pages.values():
-        assert page["status"] == 200
-        for level in LEVELS:
-            _assert_run(page[level])
+    for section in ("pages", "pages_uncached"):  # page cache on, and off
+        pages = figures[section]
+        assert set(pages) == {"home", "entity-hub", "entity-typical", "article"}
+        assert pages["entity-hub"]["incoming"] >= pages["entity-typical"]["incoming"]
+        for page in pages.values():
+            assert page["status"] == 200
+            for level in LEVELS:
+                _assert_run(page[level])
     dumps = figures["dumps"]
     for name in ("turtle", "nquads"):
         dump = dumps["dumps"][name]
@@ -170,7 +188,8 @@ def test_the_oxigraph_server_is_built_and_ingested_into(
 def test_stdout_has_a_table_per_section(quick_run: tuple[str, dict[str, Any]]) -> None:
     stdout, _ = quick_run
     for heading in ("=== 20 articles ===", "Build (", "Reasoning on", "SPARQL latency",
-                    "Pages (ms)", "Dumps, streamed", "Stores: full build"):  # fmt: skip
+                    "Pages (ms)", "page cache off", "Dumps, streamed",
+                    "Stores: full build"):  # fmt: skip
         assert heading in stdout
 
 
