@@ -48,6 +48,8 @@ STOP_SECONDS = 60.0
 # Virtuoso has no unnamed default graph: quads of N-Quads' default graph go
 # into this named graph instead (spacekg's own dumps hold named graphs only).
 VIRTUOSO_DEFAULT_GRAPH = "urn:x-spacekg:default-graph"
+#: Operations per SPARQL Update request spacekg may send Virtuoso: it refuses ~900 and more.
+VIRTUOSO_UPDATE_OPERATIONS = 500
 
 # The Virtuoso account spacekg writes with: a plain SQL user holding only the
 # SPARQL_UPDATE role, reached with HTTP digest auth on the *-auth endpoints.
@@ -82,6 +84,8 @@ class Endpoint:
     loader: Callable[[Path], None] = field(repr=False, compare=False)
     #: The engine's server process (for memory figures).
     pid: int | None = None
+    #: Most operations one SPARQL Update request may hold (0: no limit known).
+    update_operations: int = 0
 
     def load_nquads(self, path: Path) -> None:
         """Bulk-load an N-Quads file into the running engine, committed when this returns."""
@@ -283,6 +287,8 @@ def virtuoso_server(directory: Path, *, buffer_mb: int = 512) -> Iterator[Endpoi
             log=log,
             loader=load,
             pid=process.pid,
+            # "Query too large" from about 900 operations (7.2.5): well below it.
+            update_operations=VIRTUOSO_UPDATE_OPERATIONS,
         )
 
 
@@ -299,6 +305,7 @@ def spacekg_settings(endpoint: Endpoint, union_graph: str) -> dict[str, str]:
         "store_password": endpoint.password or "",
         "store_auth": endpoint.auth or "basic",
         "store_default_graph": union_graph if endpoint.union_default_graph else "write",
+        "store_update_operations": str(endpoint.update_operations),
     }
 
 

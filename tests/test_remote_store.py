@@ -199,6 +199,24 @@ def test_a_graph_pattern_reaches_every_one_of_many_graphs(any_store: StoreUnderT
     assert values(any_store, sparql) == [["300"]]
 
 
+def test_a_switch_split_into_small_requests_publishes_the_same(
+    remote_store: StoreUnderTest,
+) -> None:
+    """store_update_operations (Virtuoso refuses ~900 operations in one request)."""
+    quads: list[Quad] = [
+        (IRIS.resource(f"thing-{n}"), RDFS.label, Literal(f"{n}"), IRIS.article_graph(f"a{n}"))
+        for n in range(40)
+    ]
+    target = open_target(remote_store.settings(store_update_operations=7))
+    target.publish(quads, metadata={})
+    target.publish(quads[:30], metadata={})  # ten graphs dropped, in small requests too
+    sparql = f"""SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE {{
+      GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{IRIS.base}graph/"))
+    }}"""
+    assert values(remote_store, sparql) == [["30"]]
+    assert values(remote_store, ALL_TRIPLES) == [["30"]]
+
+
 def test_named_graphs_can_be_queried_one_by_one(any_store: StoreUnderTest) -> None:
     sparql = PREFIXES + f"SELECT ?g WHERE {{ GRAPH ?g {{ <{ESA}> a skg:Agency }} }} ORDER BY ?g"
     assert values(any_store, sparql) == [[str(ARTICLE_GRAPH)], [str(REFERENCE_GRAPH)]]

@@ -144,6 +144,15 @@ SETTINGS: tuple[Setting, ...] = (
         "External store: seconds one request that loads, changes or dumps data may take.",
         _positive_float,
     ),
+    Setting(
+        "store_update_operations",
+        0,
+        "External store: most operations in one SPARQL Update request when a build is "
+        "switched in; 0 (the default) sends the whole switch as one request, atomic on a "
+        "transactional store. Virtuoso refuses requests of about 900 operations or more "
+        "(one per article): 500 there.",
+        _whole_number,
+    ),
     Setting("host", "127.0.0.1", "Address the web service listens on."),
     Setting("port", 8080, "Port the web service listens on.", _positive_int),
     Setting("threads", 8, "Worker threads of the web service.", _positive_int),
@@ -262,6 +271,7 @@ class Settings:
     store_auth: str
     store_default_graph: str
     store_timeout: float
+    store_update_operations: int
     config: Path | None
 
     @property

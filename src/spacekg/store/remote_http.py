@@ -71,6 +71,8 @@ class RemoteConfig:
     default_graph: str = "write"
     #: Seconds a load, update or dump request may take.
     timeout: float = 300.0
+    #: Most operations per update request when a build is switched in (0: no limit).
+    max_update_operations: int = 0
     #: Seconds a query may take, and bytes its answer may have.
     query_timeout: float = 30.0
     max_answer_bytes: int = 2048 * 2**20
@@ -87,6 +89,7 @@ class RemoteConfig:
             auth=settings.store_auth,
             default_graph=settings.store_default_graph,
             timeout=settings.store_timeout,
+            max_update_operations=settings.store_update_operations,
             query_timeout=settings.query_timeout,
             max_answer_bytes=settings.query_memory_mb * 2**20,
         )

@@ -5,8 +5,10 @@ Store Protocol POSTs when the store has an endpoint for it, SPARQL `INSERT
 DATA` otherwise), copies the staged graphs into a staged union, and then
 switches everything in ONE SPARQL Update request: old graphs dropped, staged
 graphs MOVEd into place, the union moved into the default graph (or the union
-graph), the build record replaced. Readers keep seeing the old dataset until
-that request commits; a failure before it leaves the old dataset and drops
+graph), the build record replaced. (A store that refuses requests that large,
+Virtuoso past ~900 operations, gets the switch in requests of
+`store_update_operations` operations, in the same order.) Readers keep seeing
+the old dataset until that request commits; a failure before it leaves the old dataset and drops
 the staging graphs. On a store whose default graph is already the union
 (`store_default_graph = union`) staging graphs would show through it, so
 there the whole dataset goes in one update request instead.
@@ -150,7 +152,11 @@ class RemoteTarget:
             ]
             operations += [f"CLEAR SILENT {target}", f"MOVE SILENT GRAPH <{union}> TO {target}"]
             operations += _record_operations(version, record)
-            self._connection.update(" ;\n".join(operations))
+            # One request (atomic where the store has transactions) unless the store
+            # cannot take that many operations at once.
+            size = self.config.max_update_operations or len(operations)
+            for start in range(0, len(operations), size):
+                self._connection.update(" ;\n".join(operations[start : start + size]))
         except BaseException:
             self._drop_quietly([*loader.staging_graphs(), union])
             raise
