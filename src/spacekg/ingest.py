@@ -307,10 +307,17 @@ class StorePublished:
         ) | self._select("?o", nodes, f"GRAPH ?g {{ ?s ?p ?o }} {self._asserted_filter}")
 
     def closure_about(self, nodes: Collection[Node], predicates: Collection[Node]) -> set[Triple]:
-        if not predicates:
-            return set()
-        values_p = "VALUES ?p { " + " ".join(_nt(p) for p in predicates) + " }"
-        return self._select("?s", nodes, f"{values_p} {self._closure}")
+        # Subject and predicate go in as pairs: with one VALUES for each, Oxigraph
+        # (0.5) joins them after scanning every quad (0.7 s at 10,000 articles,
+        # against 12 ms for the pairs).
+        subjects = [n for n in nodes if not isinstance(n, Literal)]
+        pairs = [f"({_nt(s)} {_nt(p)})" for s in subjects for p in predicates]
+        found: set[Triple] = set()
+        for start in range(0, len(pairs), BATCH):
+            values = " ".join(pairs[start : start + BATCH])
+            pattern = f"VALUES (?s ?p) {{ {values} }} {self._closure}"
+            found |= self._run(f"SELECT DISTINCT ?s ?p ?o WHERE {{ {pattern} }}")
+        return found
 
     def closure_of(self, subjects: Collection[Node]) -> set[Triple]:
         """Every triple of the closure about `subjects`."""
