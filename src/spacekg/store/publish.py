@@ -249,6 +249,10 @@ def _write_database(path: Path, quads: Iterable[Quad]) -> tuple[dict[str, int], 
         # needed: nobody reads this directory until `current` points at it.
         database.bulk_extend(_with_union(quads))
         database.flush()
+        # The bulk loader leaves its files as written; compacted, multi-hop
+        # queries read far less. At 10,000 articles: 9 s here, and the two-hop
+        # query of bench/mix.py went from 210 ms to 40 ms.
+        database.optimize()
         graphs = {
             row["g"].value: int(row["n"].value) for row in _solutions(database, _COUNT_PER_GRAPH)
         }
