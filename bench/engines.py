@@ -353,6 +353,10 @@ MaxQueryMem          = 1G
 ThreadsPerQuery      = 2
 AsyncQueueMaxThreads = 4
 AllowOSCalls         = 0
+; a build's switch MOVEs whole graphs (the inferred graph: 1.1M triples at
+; 10,000 articles) in one transaction; the default 50 MB log image aborts it.
+; A 32-bit number: 4000000000 makes every larger write fail.
+TransactionAfterImageLimit = 1500000000
 
 [HTTPServer]
 ServerPort           = {LOOPBACK}:{http_port}
