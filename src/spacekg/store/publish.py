@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,43 @@ def publish(root: Path, quads: Iterable[Quad], *, metadata: Mapping[str, str]) -
     stored; any exception (including one from `quads` itself) leaves the
     previously published build current and readable.
     """
+    return _swap_in(root, metadata, lambda database, _: ({}, *_write_database(database, quads)))
+
+
+def apply_change(root: Path, change: Change, *, metadata: Mapping[str, str]) -> str:
+    """Publish the current build with `change` applied, as a new version; return it.
+
+    The new build starts as a checkpoint of the current one (RocksDB hard-links
+    its files: instant, whatever the size), is edited while nobody can see it,
+    then swapped in like any build. So an ingest costs what it changes, not
+    what the graph holds, and a failure leaves the current build published.
+    Raises StoreError when nothing is published at `root`.
+    """
+
+    def edit(database: Path, previous: str | None) -> tuple[dict[str, Any], dict[str, int], int]:
+        if previous is None:
+            raise StoreError(f"nothing is published at {root}: build before ingesting")
+        current = builds.build_dir(root, previous)
+        before: dict[str, Any] = json.loads((current / builds.META).read_text("utf-8"))
+        source = ox.Store.read_only(str(current / builds.DATABASE))
+        source.backup(str(database))
+        del source
+        graphs = dict(before["graphs"])
+        return before, *_edit_database(database, change, graphs, before["triples"])
+
+    return _swap_in(root, metadata, edit)
+
+
+#: Writes a new build's database at the path given, from the version current
+#: before (None: nothing published yet); returns the record to start from, the
+#: quads per graph and the triples of the union.
+Writer = Callable[[Path, str | None], tuple[dict[str, Any], dict[str, int], int]]
+
+
+def _swap_in(root: Path, metadata: Mapping[str, str], write: Writer) -> str:
+    """Make a new build with `write`, record it, make it current; keep it and the
+    build it replaces, delete older ones. Anything raised leaves the previous
+    build current."""
     clash = RESERVED_METADATA & set(metadata)
     if clash:
         raise ValueError(f"metadata keys reserved by the store: {', '.join(sorted(clash))}")
@@ -74,8 +111,9 @@ def publish(root: Path, quads: Iterable[Quad], *, metadata: Mapping[str, str]) -
         directory = builds.build_dir(root, version)
         directory.mkdir(parents=True)
         try:
-            graphs, triples = _write_database(directory / builds.DATABASE, quads)
+            base, graphs, triples = write(directory / builds.DATABASE, previous)
             record = {
+                **base,
                 **metadata,
                 "version": version,
                 "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -92,52 +130,6 @@ def publish(root: Path, quads: Iterable[Quad], *, metadata: Mapping[str, str]) -
                 shutil.rmtree(directory, ignore_errors=True)
             raise
         builds.prune(root, keep={version} | ({previous} if previous else set()))
-    return version
-
-
-def apply_change(root: Path, change: Change, *, metadata: Mapping[str, str]) -> str:
-    """Publish the current build with `change` applied, as a new version; return it.
-
-    The new build starts as a checkpoint of the current one (RocksDB hard-links
-    its files: instant, whatever the size), is edited while nobody can see it,
-    then swapped in like any build. So an ingest costs what it changes, not
-    what the graph holds, and a failure leaves the current build published.
-    Raises StoreError when nothing is published at `root`.
-    """
-    clash = RESERVED_METADATA & set(metadata)
-    if clash:
-        raise ValueError(f"metadata keys reserved by the store: {', '.join(sorted(clash))}")
-    with builds.publish_lock(root):
-        previous = builds.current_version(root)
-        if previous is None:
-            raise StoreError(f"nothing is published at {root}: build before ingesting")
-        before = json.loads((builds.build_dir(root, previous) / builds.META).read_text("utf-8"))
-        version = builds.new_version()
-        directory = builds.build_dir(root, version)
-        directory.mkdir(parents=True)
-        try:
-            source = ox.Store.read_only(str(builds.build_dir(root, previous) / builds.DATABASE))
-            source.backup(str(directory / builds.DATABASE))
-            del source
-            graphs, triples = _edit_database(
-                directory / builds.DATABASE, change, dict(before["graphs"]), before["triples"]
-            )
-            record = {
-                **before,
-                **metadata,
-                "version": version,
-                "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "quads": sum(graphs.values()),
-                "triples": triples,
-                "graphs": graphs,
-            }
-            _write_json(directory / builds.META, record)
-            builds.switch_current(root, version)
-        except BaseException:
-            if builds.current_version(root) != version:
-                shutil.rmtree(directory, ignore_errors=True)
-            raise
-        builds.prune(root, keep={version, previous})
     return version
 
 
