@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -85,25 +84,37 @@ class LiveServer:
 def serve() -> Iterator[Callable[[Any], str]]:
     """Start WSGI apps under waitress on free loopback ports; returns each one's base URL.
     Every server started is stopped when the test ends."""
-    running: list[tuple[Any, threading.Thread]] = []
+    running: list[tuple[threading.Event, threading.Thread]] = []
 
     def start(app: Any) -> str:
         server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-        thread = threading.Thread(target=server.run, name="waitress", daemon=True)
+        stop = threading.Event()
+        thread = threading.Thread(
+            target=_run_until, args=(server, stop), name="waitress", daemon=True
+        )
         thread.start()
-        running.append((server, thread))
+        running.append((stop, thread))
         return f"http://127.0.0.1:{server.effective_port}"
 
     yield start
-    for server, thread in running:
-        # First let the worker threads finish: a task that completes a response
-        # pulls the server's trigger pipe, which must still be open then ("Bad
-        # file descriptor" otherwise). Then close the sockets on the server's own
-        # thread (closing them under its select() is a race); an emptied map ends
-        # server.run().
+    for stop, thread in running:
+        stop.set()
+        thread.join(timeout=20)
+
+
+def _run_until(server: Any, stop: threading.Event) -> None:
+    """waitress's server.run(), but ending when `stop` is set, and closing the server
+    on its own thread: closing sockets from another thread races the loop's select(),
+    and waking it through the trigger pipe needs that pipe still open ("Bad file
+    descriptor" seen under load)."""
+    try:
+        while not stop.is_set():
+            wasyncore.loop(timeout=0.05, map=server._map, count=1)
+    finally:
+        # Let the worker threads finish first: a task completing a response pulls
+        # the trigger, which close_all() closes.
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=10)
-        server.trigger.pull_trigger(partial(wasyncore.close_all, server._map))
-        thread.join(timeout=10)
+        wasyncore.close_all(server._map)
 
 
 @pytest.fixture
