@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 
 import pytest
@@ -94,3 +95,26 @@ def test_missing_pages_are_not_kept(site: LiveServer) -> None:
     url = site.url + "/resource/no-such-entity"
     assert [get(url)[0], get(url)[0]] == [404, 404]
     assert get(url)[1].get("X-Cache") != "hit"
+
+
+# --- query results and threads ------------------------------------------------------
+
+
+def test_no_query_result_is_left_for_the_garbage_collector(site: LiveServer) -> None:
+    """pyoxigraph's results must be freed on the thread that made them: one left in
+    a reference cycle is freed by whichever thread collects next, and pyoxigraph
+    then raises ("unsendable, but is being dropped on another thread"). rdflib's
+    parser leaves cycles that keep its callers' frames, and their locals, alive."""
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        for path in ("/", "/ontology", "/class/Agency", "/search.json?q=esa"):
+            assert get(site.url + path)[0] == 200
+        gc.collect()
+        left = [type(o).__name__ for o in gc.garbage if type(o).__module__ == "pyoxigraph"]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert left == []

@@ -42,8 +42,7 @@ class OxigraphResult:
     """The answer to one query against the embedded store (see base.QueryResult)."""
 
     def __init__(self, raw: _RawResult) -> None:
-        self._raw = raw
-        self._consumed = False
+        self._raw: _RawResult | None = raw
         self.truncated = False
         if isinstance(raw, ox.QuerySolutions):
             self._kind = QueryKind.SELECT
@@ -63,18 +62,18 @@ class OxigraphResult:
         `truncated` says whether some were left out.
         """
         chosen = _resolve(fmt, formats_for(self._kind), f"a {self._kind.upper()} result")
-        self._consume()
+        raw = self._consume()
         try:
-            if limit is not None and not isinstance(self._raw, ox.QueryBoolean):
-                return self._serialize_limited(chosen, limit)
+            if limit is not None and not isinstance(raw, ox.QueryBoolean):
+                return self._serialize_limited(raw, chosen, limit)
             # Graph results go through ox.serialize, which (unlike
             # QueryTriples.serialize) writes our prefixes: readable Turtle.
-            if not isinstance(self._raw, ox.QuerySolutions | ox.QueryBoolean):
+            if not isinstance(raw, ox.QuerySolutions | ox.QueryBoolean):
                 assert isinstance(chosen.engine, ox.RdfFormat)
-                data = ox.serialize(self._raw, format=chosen.engine, prefixes=PREFIXES)
+                data = ox.serialize(raw, format=chosen.engine, prefixes=PREFIXES)
             else:
                 assert isinstance(chosen.engine, ox.QueryResultsFormat)
-                data = self._raw.serialize(format=chosen.engine)
+                data = raw.serialize(format=chosen.engine)
         except OSError as exc:  # solutions stream from disk while being written
             raise StoreError(f"reading the store failed: {exc}") from exc
         assert data is not None  # no output file given: the bytes are returned
@@ -83,49 +82,52 @@ class OxigraphResult:
     def table(self, limit: int) -> dict[str, Any]:
         """The result as SPARQL JSON results (a dict), at most `limit` rows; a graph
         result becomes rows of `subject`, `predicate`, `object`. Sets `truncated`."""
-        self._consume()
+        raw = self._consume()
         try:
-            if isinstance(self._raw, ox.QueryBoolean):
-                return {"head": {}, "boolean": bool(self._raw)}
-            if isinstance(self._raw, ox.QuerySolutions):
-                names = [var.value for var in self._raw.variables]
-                rows = self._take(self._raw, limit)
+            if isinstance(raw, ox.QueryBoolean):
+                return {"head": {}, "boolean": bool(raw)}
+            if isinstance(raw, ox.QuerySolutions):
+                names = [var.value for var in raw.variables]
+                rows = self._take(raw, limit)
                 bindings = [_binding(names, solution) for solution in rows]
             else:
                 names = ["subject", "predicate", "object"]
                 bindings = [
                     _binding(names, (t.subject, t.predicate, t.object))
-                    for t in self._take(self._raw, limit)
+                    for t in self._take(raw, limit)
                 ]
         except OSError as exc:
             raise StoreError(f"reading the store failed: {exc}") from exc
         return {"head": {"vars": names}, "results": {"bindings": bindings}}
 
-    def _consume(self) -> None:
-        if self._consumed:
+    def _consume(self) -> _RawResult:
+        """The raw result, which this object lets go of: pyoxigraph's results must be
+        freed on the thread that made them, and the caller's frame does that when it
+        returns (this object may live on in a reference cycle that the garbage
+        collector frees later, on any thread)."""
+        if self._raw is None:
             raise RuntimeError("a query result can be serialized only once")
-        self._consumed = True
+        raw, self._raw = self._raw, None
+        return raw
 
     def _take(self, items: Iterator[_Item2], limit: int) -> list[_Item2]:
         taken = list(islice(items, limit + 1))
         self.truncated = len(taken) > limit
         return taken[:limit]
 
-    def _serialize_limited(self, chosen: Format, limit: int) -> bytes:
-        if not isinstance(self._raw, ox.QuerySolutions | ox.QueryBoolean):
+    def _serialize_limited(self, raw: _RawResult, chosen: Format, limit: int) -> bytes:
+        if not isinstance(raw, ox.QuerySolutions | ox.QueryBoolean):
             assert isinstance(chosen.engine, ox.RdfFormat)
-            data = ox.serialize(
-                self._take(self._raw, limit), format=chosen.engine, prefixes=PREFIXES
-            )
+            data = ox.serialize(self._take(raw, limit), format=chosen.engine, prefixes=PREFIXES)
             assert data is not None
             return data
-        assert isinstance(self._raw, ox.QuerySolutions)
+        assert isinstance(raw, ox.QuerySolutions)
         assert isinstance(chosen.engine, ox.QueryResultsFormat)
         # pyoxigraph cannot write a slice of its solutions, but it reads SPARQL
         # JSON back as solutions it can write in any format: so the slice goes
         # through JSON, which we can write ourselves.
-        names = [var.value for var in self._raw.variables]
-        rows = self._take(self._raw, limit)
+        names = [var.value for var in raw.variables]
+        rows = self._take(raw, limit)
         document = {
             "head": {"vars": names},
             "results": {"bindings": [_binding(names, row) for row in rows]},
@@ -180,6 +182,9 @@ def term_json(term: Any) -> dict[str, Any]:
 class OxigraphStore:
     """One published build, read-only (see base.Store for what each method promises)."""
 
+    #: Its named graphs are exactly the published ones.
+    foreign_graphs = False
+
     def __init__(self, database: ox.Store, version: str, metadata: dict[str, Any]) -> None:
         self._db = database
         self._version = version
@@ -202,23 +207,26 @@ class OxigraphStore:
         allowed_services: Collection[str] = (),
     ) -> OxigraphResult:
         check_query(sparql, allowed_services)
+        # The answer is never kept in a local variable: pyoxigraph's results must be
+        # freed on the thread that made them, and a frame kept alive in a reference
+        # cycle (rdflib's parser leaves some) would free it later, on any thread.
         try:
             if default_graph_uris or named_graph_uris:
                 # The protocol's dataset replaces the query's FROM clauses; a
                 # list left out means an empty default graph / no named graphs.
-                raw = self._db.query(
-                    sparql,
-                    default_graph=[_graph(iri) for iri in default_graph_uris],
-                    named_graphs=[_graph(iri) for iri in named_graph_uris],
+                return OxigraphResult(
+                    self._db.query(
+                        sparql,
+                        default_graph=[_graph(iri) for iri in default_graph_uris],
+                        named_graphs=[_graph(iri) for iri in named_graph_uris],
+                    )
                 )
-            else:
-                # The stored default graph is the union (see publish).
-                raw = self._db.query(sparql)
+            # The stored default graph is the union (see publish).
+            return OxigraphResult(self._db.query(sparql))
         except SyntaxError as exc:
             raise syntax_error(sparql, exc) from None
         except OSError as exc:
             raise StoreError(f"reading the store failed: {exc}") from exc
-        return OxigraphResult(raw)
 
     def dump(self, fmt: Format | str) -> Iterator[bytes]:
         chosen = _resolve(fmt, DUMP_FORMATS, "a dump")
