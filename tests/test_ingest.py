@@ -29,9 +29,10 @@ from spacekg.config import Settings, load_settings
 from spacekg.errors import ArticleError, InconsistencyError, IngestError, StoreError
 from spacekg.incremental import NeedsFullBuild, reason_change
 from spacekg.ingest import Ingester, StorePublished
-from spacekg.store import Change, EmbeddedTarget, current_version, open_store
+from spacekg.store import Change, EmbeddedTarget, current_version, open_published, open_store
 from spacekg.store.embedded import OxigraphStore
 from spacekg.vocab import SKG, Iris
+from tests.stores import REMOTE_KINDS, emptied
 
 ROOT = Path(__file__).parent.parent
 ARTICLES = sorted((ROOT / "data" / "articles").glob("*.txt"))
@@ -426,3 +427,48 @@ def test_without_a_token_there_is_no_route(live_server: Any) -> None:
         {"Authorization": "Bearer ", "Slug": "a.txt", "Accept": "application/json"},
     )
     assert status in (404, 405) and body["status"] == status
+
+
+# --- on an external store -------------------------------------------------------------
+
+
+def _remote_quads(settings: Settings) -> set[QuadKey]:
+    """Every quad of the named graphs of a remote store, read back through its dump."""
+    dataset = ox.Dataset(
+        ox.parse(b"".join(open_published(settings).dump("nq")), ox.RdfFormat.N_QUADS)
+    )
+    return {
+        (str(q.subject), str(q.predicate), str(q.object), str(q.graph_name))
+        for q in dataset
+        if not isinstance(q.subject, ox.BlankNode) and not isinstance(q.object, ox.BlankNode)
+    }
+
+
+@pytest.mark.parametrize("kind", REMOTE_KINDS)
+def test_a_replacement_on_an_external_store_publishes_what_a_full_build_does(
+    tmp_path: Path, kind: str, request: pytest.FixtureRequest
+) -> None:
+    """The ingest asks the store what is asserted and what the old text alone
+    supported. With no graph named in its queries (the limit at 0, as on Virtuoso
+    past a thousand articles) the union graph, the build record and the store's
+    own graphs must still stay out of the answers: an inference found in the union
+    graph would seem asserted and never be retracted."""
+    local = _project(tmp_path, ARTICLES, "remote")
+    remote = {**emptied(kind, request)[1], "store_named_graph_limit": 0}
+    settings = load_settings(
+        {**remote, "data": local.data, "ontology": local.ontology, "reasoner": "rules"},
+        environ={},
+    )
+    build(settings)
+    edited = _edited(ARTICLES[2], ARTICLES[6], tmp_path / "edited")
+
+    done = Ingester(settings).ingest_file(edited)
+
+    assert done.status == "replaced" and done.inferred_removed > 0
+    full = _project(tmp_path, [edited if a == ARTICLES[2] else a for a in ARTICLES], "full")
+    build(full)
+    expected = {quad for quad in _dataset(full) if quad[3] != "DEFAULT"}
+    ours = _remote_quads(settings)
+    only_ours, only_theirs = sorted(ours - expected)[:10], sorted(expected - ours)[:10]
+    assert not only_ours and not only_theirs, {"ingest only": only_ours, "build only": only_theirs}
+    assert open_published(settings).count() == open_store(full.store).count()

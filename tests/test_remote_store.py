@@ -23,7 +23,7 @@ from rdflib.query import Result, ResultRow
 from spacekg.errors import QueryError, QueryLimitError, StoreError
 from spacekg.store import Change, QueryKind, open_target, store_handle
 from spacekg.store.formats import DUMP_FORMATS, GRAPH_FORMATS, RESULT_FORMATS, Format
-from spacekg.store.remote import STAGING, RemoteHandle, RemoteStore
+from spacekg.store.remote import BUILD_GRAPH, STAGING, RemoteHandle, RemoteStore
 from spacekg.store.remote_http import RemoteConfig
 from spacekg.store.remote_target import RemoteTarget
 from spacekg.store.sparql_text import sparql_string
@@ -65,6 +65,20 @@ AGENCIES = PREFIXES + "SELECT ?agency WHERE { ?agency a skg:Agency } ORDER BY ?a
 LABELS = PREFIXES + "SELECT ?s ?label WHERE { ?s rdfs:label ?label } ORDER BY ?s"
 ALL_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 GRAPHS = {str(ARTICLE_GRAPH): 6, str(INFERRED_GRAPH): 1, str(REFERENCE_GRAPH): 4}
+
+
+#: How many of spacekg's graphs hold something (graphs of the store's own left out).
+SPACEKG_GRAPH_COUNT = f"""SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE {{
+  GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{IRIS.base}graph/"))
+}}"""
+
+
+def numbered_graphs(count: int) -> list[Quad]:
+    """`count` article graphs, graph aN holding one label, "N"."""
+    return [
+        (IRIS.resource(f"thing-{n}"), RDFS.label, Literal(f"{n}"), IRIS.article_graph(f"a{n}"))
+        for n in range(count)
+    ]
 
 
 def values(store: StoreUnderTest, sparql: str, **dataset: list[str]) -> list[list[str]]:
@@ -183,37 +197,56 @@ def test_the_default_graph_is_the_union_without_duplicates(any_store: StoreUnder
 def test_a_graph_pattern_reaches_every_one_of_many_graphs(any_store: StoreUnderTest) -> None:
     """One graph per article: a query over hundreds of them works on every store
     (Virtuoso echoes each named graph a request names as a header of its answer)."""
-    quads: list[Quad] = [
-        (
-            IRIS.resource(f"thing-{n}"),
-            RDFS.label,
-            Literal(f"thing {n}"),
-            IRIS.article_graph(f"a{n}"),
-        )
-        for n in range(300)
-    ]
-    any_store.publish(quads)
-    sparql = f"""SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE {{
-      GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{IRIS.base}graph/"))
-    }}"""
-    assert values(any_store, sparql) == [["300"]]
+    any_store.publish(numbered_graphs(300))
+    assert values(any_store, SPACEKG_GRAPH_COUNT) == [["300"]]
+
+
+def test_past_the_named_graph_limit_graph_patterns_still_answer(
+    remote_store: StoreUnderTest,
+) -> None:
+    """store_named_graph_limit: past it no graph is named with GRAPH ?g queries.
+    GRAPH <iri> stays exact (the graph is named), and a variable, kept to the
+    published graphs by the query itself (as spacekg's own queries do), finds them all."""
+    quads = numbered_graphs(12)
+    remote_store.publish(quads)
+    remote_store.overrides["store_named_graph_limit"] = 5
+    assert values(remote_store, SPACEKG_GRAPH_COUNT) == [["12"]]
+    one = f"SELECT ?o WHERE {{ GRAPH <{IRIS.article_graph('a7')}> {{ ?s ?p ?o }} }}"
+    assert values(remote_store, one) == [["7"]]
+    mixed = f"SELECT ?o WHERE {{ ?s ?p ?o GRAPH <{IRIS.article_graph('a7')}> {{ ?s ?p ?o }} }}"
+    assert values(remote_store, mixed) == [["7"]]  # the default graph is still the union
+    if remote_store.settings().store_default_graph.startswith("http"):
+        # Only a published graph is named (where nothing is named, as with `write`,
+        # GRAPH <iri> reaches every graph the store holds, the build record's too).
+        spacekg_own = f"SELECT * WHERE {{ GRAPH <{BUILD_GRAPH}> {{ ?s ?p ?o }} }}"
+        assert values(remote_store, spacekg_own) == []
+    assert values(remote_store, ALL_TRIPLES) == [["12"]]
+
+
+def test_a_graph_pattern_answers_over_thousands_of_graphs(remote_store: StoreUnderTest) -> None:
+    """Virtuoso refuses a query naming about 5,000 graphs ("SP030 Too many
+    arguments"): at the default limit a store of 6,000 articles still answers."""
+    quads = numbered_graphs(6000)
+    remote_store.publish(quads)
+    try:
+        assert values(remote_store, SPACEKG_GRAPH_COUNT) == [["6000"]]
+        one = f"SELECT ?o WHERE {{ GRAPH <{IRIS.article_graph('a4321')}> {{ ?s ?p ?o }} }}"
+        assert values(remote_store, one) == [["4321"]]
+    finally:
+        # Leave the shared server small: Virtuoso takes minutes over the next
+        # test's "SELECT DISTINCT ?g" (emptying the store) while 6,000 graphs exist.
+        remote_store.publish(quads[:1])
 
 
 def test_a_switch_split_into_small_requests_publishes_the_same(
     remote_store: StoreUnderTest,
 ) -> None:
     """store_update_operations (Virtuoso refuses ~900 operations in one request)."""
-    quads: list[Quad] = [
-        (IRIS.resource(f"thing-{n}"), RDFS.label, Literal(f"{n}"), IRIS.article_graph(f"a{n}"))
-        for n in range(40)
-    ]
+    quads = numbered_graphs(40)
     target = open_target(remote_store.settings(store_update_operations=7))
     target.publish(quads, metadata={})
     target.publish(quads[:30], metadata={})  # ten graphs dropped, in small requests too
-    sparql = f"""SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE {{
-      GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{IRIS.base}graph/"))
-    }}"""
-    assert values(remote_store, sparql) == [["30"]]
+    assert values(remote_store, SPACEKG_GRAPH_COUNT) == [["30"]]
     assert values(remote_store, ALL_TRIPLES) == [["30"]]
 
 

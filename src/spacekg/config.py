@@ -153,6 +153,17 @@ SETTINGS: tuple[Setting, ...] = (
         "(one per article): 500 there.",
         _whole_number,
     ),
+    Setting(
+        "store_named_graph_limit",
+        1000,
+        "External store with store_default_graph set to a graph IRI: a query with GRAPH "
+        "patterns that names no dataset gets the published graphs as named-graph-uri while "
+        "there are at most this many. Above it they are not named (Virtuoso refuses about "
+        "5,000 and compiles each one into every such query), and GRAPH patterns of clients' "
+        "queries also match that union graph and the store's own graphs; spacekg's own "
+        "pages and ingest stay exact. 0: never name them.",
+        _whole_number,
+    ),
     Setting("host", "127.0.0.1", "Address the web service listens on."),
     Setting("port", 8080, "Port the web service listens on.", _positive_int),
     Setting("threads", 8, "Worker threads of the web service.", _positive_int),
@@ -272,6 +283,7 @@ class Settings:
     store_default_graph: str
     store_timeout: float
     store_update_operations: int
+    store_named_graph_limit: int
     config: Path | None
 
     @property

@@ -21,7 +21,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +39,7 @@ from spacekg.errors import ArticleError, IngestError, SpacekgError, StoreError
 from spacekg.extract import Gazetteer
 from spacekg.incremental import BATCH, NeedsFullBuild, nodes_of, reason_change
 from spacekg.store import Change, EmbeddedTarget, Store, Target, open_target
+from spacekg.store.sparql_text import published_graphs_only
 from spacekg.vocab import Iris
 
 __all__ = ["IngestError", "Ingested", "Ingester"]
@@ -284,8 +285,9 @@ class StorePublished:
         self.store = store
         inferred = _nt(iris.inferred_graph)
         replaced = _nt(replaced_graph)
-        self._asserted_filter = f"FILTER(?g != {inferred} && ?g != {replaced})"
-        self._closure = f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != {replaced})"
+        published = published_graphs_only(store, iris.graph_base)
+        self._asserted_filter = f"FILTER(?g != {inferred} && ?g != {replaced}) {published}"
+        self._closure = f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != {replaced}) {published}"
         self._inferred = inferred
 
     def asserted(self, triples: Collection[Triple]) -> set[Triple]:
@@ -326,25 +328,20 @@ class StorePublished:
     # -- queries -------------------------------------------------------------
 
     def _triples_in(self, triples: Collection[Triple], pattern: str) -> set[Triple]:
-        found: set[Triple] = set()
         rows = list(triples)
-        for start in range(0, len(rows), BATCH):
-            values = " ".join(
-                f"({_nt(s)} {_nt(p)} {_nt(o)})" for s, p, o in rows[start : start + BATCH]
-            )
-            found |= self._run(
-                f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES (?s ?p ?o) {{ {values} }} {pattern} }}"
-            )
-        return found
+        return self._each_batch("?s ?p ?o", rows, pattern)
 
     def _select(self, variable: str, terms: Collection[Node], pattern: str) -> set[Triple]:
+        rows = [(t,) for t in terms if not isinstance(t, Literal) or variable == "?o"]
+        return self._each_batch(variable, rows, pattern)
+
+    def _each_batch(
+        self, variables: str, rows: Sequence[tuple[Node, ...]], pattern: str
+    ) -> set[Triple]:
         found: set[Triple] = set()
-        items = [t for t in terms if not isinstance(t, Literal) or variable == "?o"]
-        for start in range(0, len(items), BATCH):
-            values = " ".join(_nt(t) for t in items[start : start + BATCH])
-            found |= self._run(
-                f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES {variable} {{ {values} }} {pattern} }}"
-            )
+        for start in range(0, len(rows), BATCH):
+            block = _values(variables, rows[start : start + BATCH])
+            found |= self._run(f"SELECT DISTINCT ?s ?p ?o WHERE {{ {block} {pattern} }}")
         return found
 
     def _run(self, sparql: str) -> set[Triple]:
@@ -353,6 +350,29 @@ class StorePublished:
             (_term(row["s"]), _term(row["p"]), _term(row["o"]))
             for row in table["results"]["bindings"]
         }
+
+
+def _values(variables: str, rows: Sequence[tuple[Node, ...]]) -> str:
+    """A VALUES block binding `variables` ("?s ?p") to `rows`, written so that
+    Virtuoso (7.2) reads it right too. Virtuoso fails a column that mixes literals
+    with IRIs ("SR066: Unsupported case in CONVERT (INTEGER -> IRI_ID)"), and
+    matches no language-tagged literal in a VALUES block of more than one row.
+    So rows are grouped by which of their terms are literals, a row with a
+    language tag gets a block of its own, and the blocks are joined by UNION.
+    One block (the common case) is written plainly: Oxigraph plans that best."""
+    groups: dict[tuple[bool, ...], list[str]] = {}
+    alone: list[str] = []
+    for row in rows:
+        text = f"({' '.join(map(_nt, row))})"
+        if any(isinstance(term, Literal) and term.language for term in row):
+            alone.append(text)
+        else:
+            groups.setdefault(tuple(isinstance(term, Literal) for term in row), []).append(text)
+    blocks = [f"VALUES ({variables}) {{ {' '.join(texts)} }}" for texts in groups.values()]
+    blocks += [f"VALUES ({variables}) {{ {text} }}" for text in alone]
+    if len(blocks) == 1:
+        return blocks[0]
+    return " UNION ".join(f"{{ {block} }}" for block in blocks)
 
 
 def _graph_triples(store: Store, graph: URIRef) -> set[Triple]:

@@ -191,11 +191,16 @@ class Iris:
             return iri[len(self.resource_prefix) :]
         return None
 
+    @property
+    def graph_base(self) -> str:
+        """What every graph IRI spacekg mints starts with."""
+        return f"{self.base}graph/"
+
     def graph(self, name: str) -> URIRef:
-        return URIRef(f"{self.base}graph/{name}")
+        return URIRef(f"{self.graph_base}{name}")
 
     def article_graph(self, article_slug: str) -> URIRef:
-        return URIRef(f"{self.base}graph/{article_slug}")
+        return URIRef(f"{self.graph_base}{article_slug}")
 
     @property
     def ontology_graph(self) -> URIRef:

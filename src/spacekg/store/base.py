@@ -98,6 +98,14 @@ class Store(Protocol):
         """The IRIs of the named graphs, sorted."""
         ...
 
+    @property
+    def foreign_graphs(self) -> bool:
+        """True when a GRAPH pattern of a query that names no dataset may also match
+        graphs that are not published (the store's own, or the graph an external store
+        keeps the union in). spacekg's own queries then keep to the published graphs
+        with `sparql_text.published_graphs_only`."""
+        ...
+
     def count(self) -> int:
         """The number of quads across the named graphs."""
         ...

@@ -101,15 +101,33 @@ def service_targets(sparql: str) -> list[str]:
     return targets or ["(unreadable)"]
 
 
+def graph_iris(sparql: str) -> frozenset[str] | None:
+    """The IRIs the query's GRAPH patterns name; None when one of them has a variable
+    instead (or the query cannot be read here: that errs towards None)."""
+    try:
+        algebra = translateQuery(parseQuery(sparql)).algebra
+    except Exception:  # as in service_targets: unreadable is the cautious answer
+        return None
+    terms = list(_nodes(algebra, "Graph"))
+    if not all(isinstance(term, URIRef) for term in terms):
+        return None
+    return frozenset(str(term) for term in terms)
+
+
 def _services(node: Any) -> Iterator[Any]:
+    return _nodes(node, "ServiceGraphPattern")
+
+
+def _nodes(node: Any, name: str) -> Iterator[Any]:
+    """The `term` of every algebra node called `name` in rdflib's algebra `node`."""
     if isinstance(node, dict):  # rdflib's CompValue is a dict
-        if getattr(node, "name", None) == "ServiceGraphPattern":
+        if getattr(node, "name", None) == name:
             yield node["term"]
         for value in node.values():
-            yield from _services(value)
+            yield from _nodes(value, name)
     elif isinstance(node, list | tuple):
         for value in node:
-            yield from _services(value)
+            yield from _nodes(value, name)
 
 
 def syntax_error(sparql: str, exc: SyntaxError) -> QueryError:

@@ -28,7 +28,18 @@ the named graphs, each triple once. How a store gets there is the setting
   every query that names no dataset (and has no FROM of its own). A query
   with a GRAPH pattern then also gets the published graphs as
   `named-graph-uri`: Virtuoso would otherwise match the union graph (and its
-  system graphs) in `GRAPH ?g`, and a triple would seem asserted everywhere;
+  system graphs) in `GRAPH ?g`, and a triple would seem asserted everywhere.
+  That holds up to `store_named_graph_limit` graphs: Virtuoso compiles every
+  named graph into the query (0.2 ms each) and refuses about 5,000 ("SP030
+  Too many arguments"), and neither graph groups (refused in FROM NAMED) nor
+  its `input:named-graph-exclude` pragma (which empties the default graph
+  too) is a way round. Above the limit, a query whose GRAPH patterns all name
+  their graph gets those graphs named, which is exact. One with `GRAPH ?var`
+  gets none: the variable then ranges over every graph the store holds, the
+  union graph and the store's own included (and on Virtuoso a `GRAPH <iri>` in
+  the same query finds nothing). spacekg's own queries keep such variables to
+  the published graphs with `sparql_text.published_graphs_only` (see
+  `RemoteStore.foreign_graphs`);
 - `union` (a store whose default graph is the set union of its named graphs,
   such as Fuseki's unionDefaultGraph): nothing is written. The build record's
   triples are then part of that union too.
@@ -68,7 +79,13 @@ from spacekg.store.formats import (
     QueryKind,
     find_format,
 )
-from spacekg.store.policy import check_query, names_dataset, update_refused, uses_graphs
+from spacekg.store.policy import (
+    check_query,
+    graph_iris,
+    names_dataset,
+    update_refused,
+    uses_graphs,
+)
 from spacekg.store.remote_http import (
     QUERY_FORMS,
     BoundedReader,
@@ -200,8 +217,10 @@ class Reader:
             lambda: _too_late(timeout),
             lambda: _too_big(self.config.max_answer_bytes),
         )
-        raw = _parse_answer(response, io.BufferedReader(reader, _BUFFER))
-        return RemoteResult(OxigraphResult(raw), cut)
+        # Not kept in a local variable: see embedded.OxigraphStore.query.
+        return RemoteResult(
+            OxigraphResult(_parse_answer(response, io.BufferedReader(reader, _BUFFER))), cut
+        )
 
     def dataset(
         self,
@@ -220,9 +239,20 @@ class Reader:
         if self.union_graph is None or names_dataset(sparql):
             return [], []
         # Naming the default graph lets a store (Virtuoso) take the union graph for a
-        # named graph too: a GRAPH pattern gets the published graphs named instead.
-        named = (published_graphs() or [EMPTY_GRAPH]) if uses_graphs(sparql) else []
-        return [self.union_graph], named
+        # named graph too: a GRAPH pattern gets the published graphs named instead,
+        # up to the limit (see the module docstring).
+        if not uses_graphs(sparql):
+            return [self.union_graph], []
+        published = published_graphs()
+        if len(published) <= self.config.named_graph_limit:
+            return [self.union_graph], published or [EMPTY_GRAPH]
+        # Too many to name: name the graphs the GRAPH patterns name, if that is all
+        # they do (Virtuoso finds no graph in GRAPH <g> that is not named). A GRAPH
+        # pattern with a variable gets none: it ranges over every graph the store has.
+        constants = graph_iris(sparql)
+        if constants is None:
+            return [self.union_graph], []
+        return [self.union_graph], sorted(constants.intersection(published)) or [EMPTY_GRAPH]
 
     @property
     def union_graph(self) -> str | None:
@@ -502,6 +532,10 @@ class RemoteStore:
     """One published version of a remote store (see base.Store). The data is the
     store's live data: a version published later shows through (see the module
     docstring); dumps refuse to mix two versions."""
+
+    #: The store holds spacekg's build record, staged graphs while a build loads, and
+    #: (Virtuoso) the union graph and its own graphs, which GRAPH patterns may match.
+    foreign_graphs = True
 
     def __init__(self, reader: Reader, record: dict[str, Any]) -> None:
         self._reader = reader

@@ -73,6 +73,9 @@ class RemoteConfig:
     timeout: float = 300.0
     #: Most operations per update request when a build is switched in (0: no limit).
     max_update_operations: int = 0
+    #: Most published graphs named as named-graph-uri with a GRAPH query (see
+    #: remote.Reader.dataset).
+    named_graph_limit: int = 1000
     #: Seconds a query may take, and bytes its answer may have.
     query_timeout: float = 30.0
     max_answer_bytes: int = 2048 * 2**20
@@ -90,6 +93,7 @@ class RemoteConfig:
             default_graph=settings.store_default_graph,
             timeout=settings.store_timeout,
             max_update_operations=settings.store_update_operations,
+            named_graph_limit=settings.store_named_graph_limit,
             query_timeout=settings.query_timeout,
             max_answer_bytes=settings.query_memory_mb * 2**20,
         )

@@ -11,6 +11,8 @@ import re
 
 import pyoxigraph as ox
 
+from spacekg.store.base import Store
+
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 #: An escaped backslash (always a pair, so a match is never misaligned) before u or U.
 _ESCAPED_BACKSLASH_U = re.compile(r"\\\\([uU])")
@@ -58,3 +60,12 @@ def terms_text(triple: ox.Triple) -> str:
 def triple_text(triple: ox.Triple) -> str:
     """`triple` as a line of QuadData (or N-Triples)."""
     return f"{terms_text(triple)} .\n"
+
+
+def published_graphs_only(store: Store, graph_base: str, var: str = "g") -> str:
+    """A FILTER keeping `?var` to the published graphs, which are all named under
+    `graph_base`, on a store whose GRAPH patterns may match others (see
+    base.Store.foreign_graphs); nothing on a store whose graphs are all published."""
+    if not store.foreign_graphs:
+        return ""
+    return f"FILTER(STRSTARTS(STR(?{var}), {sparql_string(graph_base)}))"

@@ -25,6 +25,7 @@ from rdflib import Literal
 
 from spacekg.store import Store
 from spacekg.store.formats import JSON_LD, N_QUADS, N_TRIPLES, TRIG, TURTLE, Format
+from spacekg.store.sparql_text import published_graphs_only
 from spacekg.vocab import SKG, Iris
 from spacekg.web.rdfdata import integer, select, uri
 
@@ -202,16 +203,20 @@ def _statistics(store: Store, iris: Iris) -> Statistics:
     triples = int(metadata["triples"]) if "triples" in metadata else _count(
         store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     )  # fmt: skip
+    published = published_graphs_only(store, iris.graph_base)
     articles = {
         str(row["g"]): str(row["a"])
-        for row in select(store, f"SELECT ?g ?a WHERE {{ GRAPH ?g {{ ?a a <{SKG.Article}> }} }}")
+        for row in select(
+            store, f"SELECT ?g ?a WHERE {{ GRAPH ?g {{ ?a a <{SKG.Article}> }} {published} }}"
+        )
     }
     return Statistics(
         triples=triples,
         asserted_triples=_count(
             store,
             "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o "
-            f"FILTER EXISTS {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{inferred}>) }} }}",
+            f"FILTER EXISTS {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{inferred}>) {published} }} "
+            "}",
         ),
         quads=quads,
         asserted_quads=quads - sizes.get(inferred, 0),

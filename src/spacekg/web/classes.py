@@ -6,6 +6,7 @@ from flask import Blueprint, render_template, request
 from rdflib import RDF, RDFS, URIRef
 from werkzeug.exceptions import NotFound
 
+from spacekg.store.sparql_text import published_graphs_only
 from spacekg.vocab import SKG
 from spacekg.web.entity import Gatherer
 from spacekg.web.layout import current_urls
@@ -36,7 +37,8 @@ def class_page(name: str) -> str:
     rows = select(
         store,
         f"SELECT ?s (MIN(?g = <{iris.inferred_graph}>) AS ?inf) WHERE {{ {values('c', [cls])} "
-        f"GRAPH ?g {{ ?s <{RDF.type}> ?c }} }} GROUP BY ?s ORDER BY ?s "
+        f"GRAPH ?g {{ ?s <{RDF.type}> ?c }} {published_graphs_only(store, iris.graph_base)} }} "
+        "GROUP BY ?s ORDER BY ?s "
         f"LIMIT {PAGE} OFFSET {(page - 1) * PAGE}",
     )
     gatherer = Gatherer(store, iris, urls, onto, langs)

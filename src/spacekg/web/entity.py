@@ -16,6 +16,7 @@ from rdflib import OWL, RDF, RDFS, SKOS, Literal, URIRef
 from rdflib.term import Node
 
 from spacekg.store import Store
+from spacekg.store.sparql_text import published_graphs_only
 from spacekg.vocab import SCHEMA, SKG, Iris
 from spacekg.web.rdfdata import Languages, curie, integer, select, uri, values
 from spacekg.web.urls import Link, Urls
@@ -105,6 +106,7 @@ class Gatherer:
             store, iris, urls, ontology, langs,
         )  # fmt: skip
         self._inferred = iris.inferred_graph
+        self._published = published_graphs_only(store, iris.graph_base)
 
     def exists(self, iri: URIRef) -> bool:
         rows = select(
@@ -118,7 +120,8 @@ class Gatherer:
         """Everything the entity page shows about `iri` (which must exist)."""
         out = select(
             self.store,
-            f"SELECT ?p ?o ?g WHERE {{ {values('s', [iri])} GRAPH ?g {{ ?s ?p ?o }} }}",
+            f"SELECT ?p ?o ?g WHERE {{ {values('s', [iri])} GRAPH ?g {{ ?s ?p ?o }} "
+            f"{self._published} }}",
         )
         facts: dict[tuple[URIRef, Node], set[Node]] = defaultdict(set)
         for row in out:
@@ -238,7 +241,7 @@ class Gatherer:
         rows = select(
             self.store,
             f"SELECT ?s ?p (MIN(?g = <{self._inferred}>) AS ?inf) WHERE {{ {anchor} "
-            f"GRAPH ?g {{ ?s ?p ?o }} {skip} }} GROUP BY ?s ?p ORDER BY ?p ?s "
+            f"GRAPH ?g {{ ?s ?p ?o }} {skip} {self._published} }} GROUP BY ?s ?p ORDER BY ?p ?s "
             f"LIMIT {INCOMING_PAGE} OFFSET {(page - 1) * INCOMING_PAGE}",
         )
         links = [
@@ -318,7 +321,7 @@ class Gatherer:
             rows = select(
                 self.store,
                 f"SELECT ?x ?q WHERE {{ {values('q', sorted(wanted))} {values('o', [iri])} "
-                f"GRAPH ?g {{ ?x ?q ?o }} FILTER(?g != <{self._inferred}>) }}",
+                f"GRAPH ?g {{ ?x ?q ?o }} FILTER(?g != <{self._inferred}>) {self._published} }}",
             )
             for r in rows:
                 backwards.setdefault(uri(r, "q"), set()).add(uri(r, "x"))

@@ -16,6 +16,7 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from rdflib import RDF, RDFS, SKOS, Literal, URIRef
 
 from spacekg.store import Store
+from spacekg.store.sparql_text import published_graphs_only
 from spacekg.vocab import Iris
 from spacekg.web.layout import current_urls
 from spacekg.web.rdfdata import Languages, select, uri, values
@@ -118,7 +119,8 @@ def _labels_and_types(
         f"SELECT ?s ?l ?t WHERE {{ {values('s', subjects)} "
         f"OPTIONAL {{ ?s <{RDFS.label}> ?l }} "
         f"OPTIONAL {{ GRAPH ?g {{ ?s <{RDF.type}> ?t }} "
-        f"FILTER(?g != <{iris.inferred_graph}>) }} }}",
+        f"FILTER(?g != <{iris.inferred_graph}>) "
+        f"{published_graphs_only(store, iris.graph_base)} }} }}",
     )
     onto = ontology_of(store, iris)
     labels: dict[URIRef, list[Literal]] = {}
