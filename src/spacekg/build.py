@@ -99,14 +99,26 @@ def inputs_fingerprint(settings: Settings) -> str:
     Stored with each build, so `serve` can tell whether the published graph is
     older than the data it was built from without reading the files.
     """
-    paths = [settings.ontology_file, settings.shapes_file]
-    for folder, pattern in ((settings.reference_dir, "*.ttl"), (settings.articles_dir, "*.txt")):
-        paths += sorted(folder.glob(pattern)) if folder.is_dir() else []
+    files = [(str(path), _stat(path)) for path in (settings.ontology_file, settings.shapes_file)]
+    for folder, suffix in ((settings.reference_dir, ".ttl"), (settings.articles_dir, ".txt")):
+        # scandir, not glob and stat: an ingest into 10,000 articles does this too.
+        if folder.is_dir():
+            with os.scandir(folder) as entries:
+                found = [
+                    (str(folder / e.name), e.stat()) for e in entries if e.name.endswith(suffix)
+                ]
+            files += sorted(found, key=lambda file: file[0])
     digest = hashlib.sha256()
-    for path in paths:
-        stat = path.stat() if path.exists() else None
+    for path, stat in files:
         digest.update(f"{path}\0{stat and stat.st_size}\0{stat and stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()[:16]
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except FileNotFoundError:
+        return None
 
 
 def build(
