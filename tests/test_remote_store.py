@@ -23,6 +23,7 @@ from rdflib.query import Result, ResultRow
 from spacekg.errors import QueryError, QueryLimitError, StoreError
 from spacekg.store import Change, QueryKind, open_target, store_handle
 from spacekg.store.formats import DUMP_FORMATS, GRAPH_FORMATS, RESULT_FORMATS, Format
+from spacekg.store.policy import GraphUse, graph_use
 from spacekg.store.remote import BUILD_GRAPH, STAGING, RemoteHandle, RemoteStore
 from spacekg.store.remote_http import RemoteConfig
 from spacekg.store.remote_target import RemoteTarget
@@ -215,12 +216,45 @@ def test_past_the_named_graph_limit_graph_patterns_still_answer(
     assert values(remote_store, one) == [["7"]]
     mixed = f"SELECT ?o WHERE {{ ?s ?p ?o GRAPH <{IRIS.article_graph('a7')}> {{ ?s ?p ?o }} }}"
     assert values(remote_store, mixed) == [["7"]]  # the default graph is still the union
+    both = f"""SELECT ?o WHERE {{
+      {{ GRAPH ?g {{ <{IRIS.resource("thing-3")}> ?p ?o }}
+         FILTER(STRSTARTS(STR(?g), "{IRIS.base}graph/")) }}
+      UNION {{ GRAPH <{IRIS.article_graph("a7")}> {{ ?s ?p ?o }} }}
+    }} ORDER BY ?o"""
+    assert values(remote_store, both) == [["3"], ["7"]]
     if remote_store.settings().store_default_graph.startswith("http"):
         # Only a published graph is named (where nothing is named, as with `write`,
         # GRAPH <iri> reaches every graph the store holds, the build record's too).
         spacekg_own = f"SELECT * WHERE {{ GRAPH <{BUILD_GRAPH}> {{ ?s ?p ?o }} }}"
         assert values(remote_store, spacekg_own) == []
     assert values(remote_store, ALL_TRIPLES) == [["12"]]
+
+
+@pytest.mark.parametrize(
+    ("sparql", "expected"),
+    [
+        ("SELECT * { GRAPH ?g { ?s ?p ?o } }", GraphUse(variables=True)),
+        (
+            "SELECT * { GRAPH <http://a/> { ?s ?p ?o } ?s ?p ?o }",
+            GraphUse({"http://a/"}, False, True),
+        ),
+        ("PREFIX x: <http://x/> SELECT * { GRAPH x:i { ?s ?p ?o } }", GraphUse({"http://x/i"})),
+        ("SELECT * { VALUES ?s { <http://a/> } GRAPH ?g { ?s ?p ?o } }", GraphUse(variables=True)),
+        (
+            "SELECT * { ?s ?p ?o FILTER EXISTS { GRAPH ?g { ?s ?p ?o } } }",
+            GraphUse(set(), True, True),
+        ),
+        (
+            "SELECT * { GRAPH ?g { ?s ?p ?o } FILTER NOT EXISTS { ?s ?p ?o } }",
+            GraphUse(set(), True, True),
+        ),
+        ("DESCRIBE ?s WHERE { GRAPH ?g { ?s ?p ?o } }", GraphUse(set(), True, True)),
+        ("SELECT * { GRAPH ?g { } }", GraphUse(variables=True)),
+        ("SELECT * { GRAPH ?g { ?s ?p ?o", None),
+    ],
+)
+def test_graph_use_reads_which_graphs_a_query_reads(sparql: str, expected: GraphUse | None) -> None:
+    assert graph_use(sparql) == expected
 
 
 def test_a_graph_pattern_answers_over_thousands_of_graphs(remote_store: StoreUnderTest) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from pyparsing import ParseBaseException
@@ -101,17 +102,50 @@ def service_targets(sparql: str) -> list[str]:
     return targets or ["(unreadable)"]
 
 
-def graph_iris(sparql: str) -> frozenset[str] | None:
-    """The IRIs the query's GRAPH patterns name; None when one of them has a variable
-    instead (or the query cannot be read here: that errs towards None)."""
+@dataclass
+class GraphUse:
+    """Which graphs a query reads, as rdflib's parser reads it."""
+
+    #: The IRIs its GRAPH patterns name.
+    iris: set[str] = field(default_factory=set)
+    #: Some GRAPH pattern has a variable.
+    variables: bool = False
+    #: Some triple pattern (or a DESCRIBE) reads the default graph.
+    default_graph: bool = False
+
+
+def graph_use(sparql: str) -> GraphUse | None:
+    """Which graphs the query reads; None when it cannot be read here."""
     try:
         algebra = translateQuery(parseQuery(sparql)).algebra
     except Exception:  # as in service_targets: unreadable is the cautious answer
         return None
-    terms = list(_nodes(algebra, "Graph"))
-    if not all(isinstance(term, URIRef) for term in terms):
-        return None
-    return frozenset(str(term) for term in terms)
+    use = GraphUse()
+    _read_graphs(algebra, use, inside_graph=False)
+    return use
+
+
+def _read_graphs(node: Any, use: GraphUse, *, inside_graph: bool) -> None:
+    if isinstance(node, dict):  # rdflib's CompValue is a dict
+        name = getattr(node, "name", None)
+        # Algebra names, and the parse tree's for what rdflib leaves untranslated
+        # (the pattern of FILTER EXISTS).
+        if name in ("Graph", "GraphGraphPattern"):
+            term = node["term"]
+            if isinstance(term, URIRef):
+                use.iris.add(str(term))
+            else:
+                use.variables = True
+            inside_graph = True
+        elif (name in ("BGP", "TriplesBlock") and node.get("triples") and not inside_graph) or (
+            name == "DescribeQuery"
+        ):
+            use.default_graph = True
+        for value in node.values():
+            _read_graphs(value, use, inside_graph=inside_graph)
+    elif isinstance(node, list | tuple):
+        for value in node:
+            _read_graphs(value, use, inside_graph=inside_graph)
 
 
 def _services(node: Any) -> Iterator[Any]:

@@ -33,13 +33,16 @@ the named graphs, each triple once. How a store gets there is the setting
   named graph into the query (0.2 ms each) and refuses about 5,000 ("SP030
   Too many arguments"), and neither graph groups (refused in FROM NAMED) nor
   its `input:named-graph-exclude` pragma (which empties the default graph
-  too) is a way round. Above the limit, a query whose GRAPH patterns all name
-  their graph gets those graphs named, which is exact. One with `GRAPH ?var`
-  gets none: the variable then ranges over every graph the store holds, the
-  union graph and the store's own included (and on Virtuoso a `GRAPH <iri>` in
-  the same query finds nothing). spacekg's own queries keep such variables to
-  the published graphs with `sparql_text.published_graphs_only` (see
-  `RemoteStore.foreign_graphs`);
+  too) is a way round. Above the limit (rdflib's parser reads the query): a
+  query whose GRAPH patterns all name their graph gets those graphs named,
+  which is exact. One with `GRAPH ?var` gets no graph named, so the variable
+  ranges over every graph the store holds, the union graph and the store's
+  own included; if it reads no default graph, no dataset is sent at all,
+  because Virtuoso finds nothing in a `GRAPH <iri>` that is not named once a
+  default graph is. Only a query with `GRAPH ?var`, `GRAPH <iri>` and
+  default-graph patterns together then misses the `GRAPH <iri>` part.
+  spacekg's own queries keep graph variables to the published graphs with
+  `sparql_text.published_graphs_only` (see `RemoteStore.foreign_graphs`);
 - `union` (a store whose default graph is the set union of its named graphs,
   such as Fuseki's unionDefaultGraph): nothing is written. The build record's
   triples are then part of that union too.
@@ -81,7 +84,7 @@ from spacekg.store.formats import (
 )
 from spacekg.store.policy import (
     check_query,
-    graph_iris,
+    graph_use,
     names_dataset,
     update_refused,
     uses_graphs,
@@ -246,13 +249,13 @@ class Reader:
         published = published_graphs()
         if len(published) <= self.config.named_graph_limit:
             return [self.union_graph], published or [EMPTY_GRAPH]
-        # Too many to name: name the graphs the GRAPH patterns name, if that is all
-        # they do (Virtuoso finds no graph in GRAPH <g> that is not named). A GRAPH
-        # pattern with a variable gets none: it ranges over every graph the store has.
-        constants = graph_iris(sparql)
-        if constants is None:
+        # Too many to name (see the module docstring).
+        use = graph_use(sparql)
+        if use is None or (use.variables and use.default_graph):
             return [self.union_graph], []
-        return [self.union_graph], sorted(constants.intersection(published)) or [EMPTY_GRAPH]
+        if use.variables:  # no default graph read: every graph the store holds
+            return [], []
+        return [self.union_graph], sorted(use.iris.intersection(published)) or [EMPTY_GRAPH]
 
     @property
     def union_graph(self) -> str | None:
