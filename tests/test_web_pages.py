@@ -97,6 +97,18 @@ def test_missing_pages_are_not_kept(site: LiveServer) -> None:
     assert get(url)[1].get("X-Cache") != "hit"
 
 
+def test_what_only_reasoning_added_is_marked_inferred_on_every_store(site: LiveServer) -> None:
+    """Virtuoso answers a comparison as 1 or 0, not true or false: the pages' queries
+    must not depend on which."""
+    _, _, html = get(f"{site.url}/resource/european-space-agency")
+    incoming = html[html.index("Linked from") :]
+    row = incoming[incoming.index('href="/resource/exomars-2022"') :].split("</tr>")[0]
+    assert "inferred-note" in row  # hasParticipant is in the inferred graph only
+    _, _, html = get(f"{site.url}/class/Organization")
+    member = html[html.index('href="/resource/european-space-agency"') :].split("</li>")[0]
+    assert "inferred" in member
+
+
 # --- query results and threads ------------------------------------------------------
 
 

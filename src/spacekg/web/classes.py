@@ -8,10 +8,10 @@ from werkzeug.exceptions import NotFound
 
 from spacekg.store.sparql_text import published_graphs_only
 from spacekg.vocab import SKG
-from spacekg.web.entity import Gatherer
+from spacekg.web.entity import Gatherer, only_inferred
 from spacekg.web.layout import current_urls
 from spacekg.web.ontology import usage
-from spacekg.web.rdfdata import select, values
+from spacekg.web.rdfdata import integer, select, values
 from spacekg.web.search import reader_languages
 from spacekg.web.state import app_state, current_store
 from spacekg.web.vocabulary import ontology_of
@@ -36,7 +36,7 @@ def class_page(name: str) -> str:
     total = usage(store)[0].get(cls, 0)
     rows = select(
         store,
-        f"SELECT ?s (MIN(?g = <{iris.inferred_graph}>) AS ?inf) WHERE {{ {values('c', [cls])} "
+        f"SELECT ?s {only_inferred(iris.inferred_graph)} WHERE {{ {values('c', [cls])} "
         f"GRAPH ?g {{ ?s <{RDF.type}> ?c }} {published_graphs_only(store, iris.graph_base)} }} "
         "GROUP BY ?s ORDER BY ?s "
         f"LIMIT {PAGE} OFFSET {(page - 1) * PAGE}",
@@ -46,7 +46,7 @@ def class_page(name: str) -> str:
     members = []
     for row in rows:
         value = gatherer.value(row["s"], names)
-        value.inferred = str(row.get("inf")) == "true"
+        value.inferred = integer(row, "inf") == 1
         members.append(value)
     members.sort(key=lambda v: v.text.lower())
     return render_template(

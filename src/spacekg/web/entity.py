@@ -240,12 +240,12 @@ class Gatherer:
         total = sum(g.count for g in groups.values())
         rows = select(
             self.store,
-            f"SELECT ?s ?p (MIN(?g = <{self._inferred}>) AS ?inf) WHERE {{ {anchor} "
+            f"SELECT ?s ?p {only_inferred(self._inferred)} WHERE {{ {anchor} "
             f"GRAPH ?g {{ ?s ?p ?o }} {skip} {self._published} }} GROUP BY ?s ?p ORDER BY ?p ?s "
             f"LIMIT {INCOMING_PAGE} OFFSET {(page - 1) * INCOMING_PAGE}",
         )
         links = [
-            (groups[uri(r, "p")], Value(r["s"], str(r["s"]), inferred=_true(r.get("inf"))))
+            (groups[uri(r, "p")], Value(r["s"], str(r["s"]), inferred=integer(r, "inf") == 1))
             for r in rows
             if uri(r, "p") in groups
         ]
@@ -372,5 +372,7 @@ def _closed(onto: Ontology, prop: URIRef, axis: URIRef) -> set[URIRef]:
     return direct | {a for c in direct for a in onto.ancestors(c, RDFS.subClassOf)}
 
 
-def _true(node: Node | None) -> bool:
-    return isinstance(node, Literal) and node.toPython() is True
+def only_inferred(inferred: URIRef) -> str:
+    """The projection `?inf`: 1 when every graph ?g of the group is `inferred`, else 0.
+    Written with IF: Virtuoso gives a comparison as 1 or 0, not true or false."""
+    return f"(MIN(IF(?g = <{inferred}>, 1, 0)) AS ?inf)"

@@ -19,7 +19,7 @@ from spacekg.store import Store
 from spacekg.store.sparql_text import published_graphs_only
 from spacekg.vocab import Iris
 from spacekg.web.layout import current_urls
-from spacekg.web.rdfdata import Languages, select, uri, values
+from spacekg.web.rdfdata import Languages, integer, select, uri, values
 from spacekg.web.state import app_state, current_store
 from spacekg.web.urls import Urls
 from spacekg.web.vocabulary import ontology_of
@@ -56,11 +56,12 @@ def find(
         return []
     literal = Literal(needle).n3()
     prefix = Literal(iris.resource_prefix).n3()
+    # ?alias is 1 or 0, not a boolean: Virtuoso answers true and false as 1 and 0.
     rows = select(
         store,
         "SELECT ?s ?l ?alias WHERE { "
-        f"{{ ?s <{RDFS.label}> ?l BIND(false AS ?alias) }} UNION "
-        f"{{ ?s <{SKOS.altLabel}> ?l BIND(true AS ?alias) }} "
+        f"{{ ?s <{RDFS.label}> ?l BIND(0 AS ?alias) }} UNION "
+        f"{{ ?s <{SKOS.altLabel}> ?l BIND(1 AS ?alias) }} "
         f"FILTER(STRSTARTS(STR(?s), {prefix}) && CONTAINS(LCASE(STR(?l)), {literal})) "
         f"}} LIMIT {CANDIDATES}",
     )
@@ -69,8 +70,7 @@ def find(
         subject, name = uri(row, "s"), row["l"]
         if not isinstance(name, Literal) or "#" in str(subject):
             continue
-        flag = row.get("alias")
-        alias = isinstance(flag, Literal) and flag.toPython() is True
+        alias = integer(row, "alias") == 1
         rank = _rank(needle, name, alias, langs)
         if subject not in best or rank < best[subject][0]:
             best[subject] = (rank, name, alias)
