@@ -63,7 +63,7 @@ def find(
         f"{{ ?s <{RDFS.label}> ?l BIND(0 AS ?alias) }} UNION "
         f"{{ ?s <{SKOS.altLabel}> ?l BIND(1 AS ?alias) }} "
         f"FILTER(STRSTARTS(STR(?s), {prefix}) && CONTAINS(LCASE(STR(?l)), {literal})) "
-        f"}} LIMIT {CANDIDATES}",
+        f"}} ORDER BY ?s LIMIT {CANDIDATES}",  # the same candidates on every store
     )
     best: dict[URIRef, tuple[tuple[int, int, int, int, str], Literal, bool]] = {}
     for row in rows:
@@ -74,7 +74,8 @@ def find(
         rank = _rank(needle, name, alias, langs)
         if subject not in best or rank < best[subject][0]:
             best[subject] = (rank, name, alias)
-    chosen = sorted(best.items(), key=lambda item: item[1][0])[:limit]
+    # Equal ranks (one label on many postponements) in IRI order, on every store.
+    chosen = sorted(best.items(), key=lambda item: (item[1][0], str(item[0])))[:limit]
     subjects = [s for s, _ in chosen]
     labels, types = _labels_and_types(store, subjects, langs, iris)
     hits = []
