@@ -5,15 +5,20 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Callable
+from html import unescape
+from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
-from rdflib import Graph
+from rdflib import RDF, Graph, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
-from spacekg.store import open_store
-from tests.conftest import LiveServer
-from tests.web_fixtures import EVIL_LABEL, site
+from spacekg.store import open_store, publish
+from spacekg.vocab import SKG
+from tests.conftest import ESA, IRIS, LiveServer, sample_settings
+from tests.web_fixtures import EVIL_LABEL, page_quads, site
 
 __all__ = ["site"]
 
@@ -133,3 +138,39 @@ def test_markup_in_the_data_shows_as_text(site: LiveServer, path: str) -> None:
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co" in html
     assert EVIL_LABEL not in html
+
+
+def test_a_hub_lists_the_articles_that_mention_it_most_and_links_the_rest(
+    tmp_path: Path, serve: Callable[[Any], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hub's page stays small however many articles mention it."""
+    from spacekg.web import create_app, entity
+
+    monkeypatch.setattr(entity, "MENTION_LIMIT", 2)
+    quads = page_quads()
+    for n, mentions in enumerate((1, 3, 2)):  # three more articles, mentioning ESA 1-3 times
+        article = IRIS.resource(f"article-more-{n}")
+        graph = IRIS.article_graph(f"article-more-{n}")
+        quads += [(article, RDF.type, SKG.Article, graph)]
+        for k in range(mentions):
+            mention = URIRef(f"{article}#mention-{k}")
+            quads += [
+                (mention, SKG.mentionOf, ESA, graph),
+                (mention, SKG.inArticle, article, graph),
+            ]
+    root = tmp_path / "store"
+    publish(root, quads, metadata={"base": IRIS.base})
+    url = serve(create_app(sample_settings(root)))
+
+    _, _, html = get(f"{url}/resource/european-space-agency")
+
+    section = html[html.index('id="mentioned"') :].split("</section>")[0]
+    assert "Mentioned in (4 articles)" in section
+    assert section.count("<li>") == 2  # 3 mentions, then 2 (the first by IRI of a tie)
+    assert section.index("article-more-1") < section.index("article-more-2")
+    assert "article-sample" not in section and "article-more-0" not in section
+    assert "These are the 2 that mention it most" in section
+    link = section[section.index('href="/sparql?') + 6 :].split('"')[0]
+    status, _, body = get(url + unescape(link), accept="application/sparql-results+json")
+    assert status == 200
+    assert len(json.loads(body)["results"]["bindings"]) == 4

@@ -24,6 +24,9 @@ from spacekg.web.vocabulary import Ontology
 
 INCOMING_PAGE = 50
 STATEMENT_LIMIT = 200
+#: Articles listed under "Mentioned in", those with the most mentions first; the
+#: rest are one SPARQL query away (a hub such as NASA is in thousands of articles).
+MENTION_LIMIT = 100
 
 #: Properties shown in their own place on the page, not in the property table.
 _SHOWN_APART = {
@@ -94,6 +97,10 @@ class EntityView:
     page: int
     pages: int
     mentioned_in: list[tuple[Value, int]]
+    #: How many articles mention the entity (mentioned_in lists at most MENTION_LIMIT).
+    mentioned_total: int
+    #: A SPARQL query listing every article that mentions it.
+    mentions_query: str
     statements: list[StatementView]
     is_article: bool
 
@@ -128,7 +135,7 @@ class Gatherer:
             facts[(uri(row, "p"), row["o"])].add(row["g"])
         asserted = {key for key, graphs in facts.items() if graphs - {self._inferred}}
         groups_in, incoming, total = self._incoming(iri, page)
-        mentions = self._mentions(iri)
+        mentions, mentioned_total = self._mentions(iri)
         statements = self._statements(iri)
         names = self.labels(
             [o for (_, o) in facts if isinstance(o, URIRef)]
@@ -171,6 +178,8 @@ class Gatherer:
             page=page,
             pages=max(1, -(-total // INCOMING_PAGE)),
             mentioned_in=[(self.value(a, names), n) for a, n in mentions],
+            mentioned_total=mentioned_total,
+            mentions_query=self._mentions_query(iri),
             statements=[self._statement(s, names) for s in statements],
             is_article=(RDF.type, SKG.Article) in {(p, o) for p, o in facts},
         )
@@ -252,13 +261,27 @@ class Gatherer:
         ordered = sorted(groups.values(), key=lambda g: (-g.count, g.label.lower()))
         return ordered, links, total
 
-    def _mentions(self, iri: URIRef) -> list[tuple[URIRef, int]]:
+    def _mentions(self, iri: URIRef) -> tuple[list[tuple[URIRef, int]], int]:
+        """The articles mentioning `iri` most (at most MENTION_LIMIT), and how many do."""
+        pattern = f"{values('o', [iri])} ?m <{SKG.mentionOf}> ?o ; <{SKG.inArticle}> ?a"
         rows = select(
             self.store,
-            f"SELECT ?a (COUNT(DISTINCT ?m) AS ?n) WHERE {{ {values('o', [iri])} "
-            f"?m <{SKG.mentionOf}> ?o ; <{SKG.inArticle}> ?a }} GROUP BY ?a ORDER BY DESC(?n) ?a",
+            f"SELECT ?a (COUNT(DISTINCT ?m) AS ?n) WHERE {{ {pattern} }} GROUP BY ?a "
+            f"ORDER BY DESC(?n) ?a LIMIT {MENTION_LIMIT + 1}",
         )
-        return [(uri(r, "a"), integer(r, "n")) for r in rows]
+        found = [(uri(r, "a"), integer(r, "n")) for r in rows]
+        if len(found) <= MENTION_LIMIT:
+            return found, len(found)
+        counted = select(self.store, f"SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE {{ {pattern} }}")
+        return found[:MENTION_LIMIT], integer(counted[0], "n")
+
+    def _mentions_query(self, iri: URIRef) -> str:
+        return (
+            f"PREFIX skg: <{SKG._NS}>\n"
+            "SELECT ?article (COUNT(DISTINCT ?mention) AS ?mentions) WHERE {\n"
+            f"  ?mention skg:mentionOf <{iri}> ; skg:inArticle ?article .\n"
+            "} GROUP BY ?article ORDER BY DESC(?mentions) ?article"
+        )
 
     def _statements(self, iri: URIRef) -> list[tuple[Node, ...]]:
         rows = select(
