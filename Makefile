@@ -11,6 +11,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	# A by-product of the editable build (the metadata the venv uses is in its
+	# site-packages); it copies README.md into src/, so it goes.
+	rm -rf src/spacekg.egg-info
 	touch $(STAMP)
 
 serve: $(STAMP)  ## build the graph from data/ (when needed) and serve it

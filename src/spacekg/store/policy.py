@@ -149,19 +149,14 @@ def _read_graphs(node: Any, use: GraphUse, *, inside_graph: bool) -> None:
 
 
 def _services(node: Any) -> Iterator[Any]:
-    return _nodes(node, "ServiceGraphPattern")
-
-
-def _nodes(node: Any, name: str) -> Iterator[Any]:
-    """The `term` of every algebra node called `name` in rdflib's algebra `node`."""
     if isinstance(node, dict):  # rdflib's CompValue is a dict
-        if getattr(node, "name", None) == name:
+        if getattr(node, "name", None) == "ServiceGraphPattern":
             yield node["term"]
         for value in node.values():
-            yield from _nodes(value, name)
+            yield from _services(value)
     elif isinstance(node, list | tuple):
         for value in node:
-            yield from _nodes(value, name)
+            yield from _services(value)
 
 
 def syntax_error(sparql: str, exc: SyntaxError) -> QueryError:
