@@ -17,7 +17,16 @@ from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from spacekg.store import open_store, publish
 from spacekg.vocab import SKG
-from tests.conftest import ESA, IRIS, LiveServer, sample_settings
+from tests.conftest import (
+    ARTICLE_GRAPH,
+    ESA,
+    INFERRED_GRAPH,
+    IRIS,
+    REFERENCE_GRAPH,
+    LiveServer,
+    sample_settings,
+)
+from tests.stores import STORE_KINDS, serve_store
 from tests.web_fixtures import EVIL_LABEL, page_quads, site
 
 __all__ = ["site"]
@@ -174,3 +183,61 @@ def test_a_hub_lists_the_articles_that_mention_it_most_and_links_the_rest(
     status, _, body = get(url + unescape(link), accept="application/sparql-results+json")
     assert status == 200
     assert len(json.loads(body)["results"]["bindings"]) == 4
+
+
+def _property_values(html: str, label: str) -> str:
+    """The <dd> of the property table row for `label`."""
+    table = html[html.index('id="props"') :].split("</section>")[0]
+    return table.split(f">{label}</a></dt>")[1].split("<dt>")[0]
+
+
+@pytest.mark.parametrize("kind", STORE_KINDS)
+def test_a_property_with_many_values_shows_the_first_and_links_the_rest(
+    kind: str,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    serve: Callable[[Any], str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A hub's property table stays small however many values one property has
+    (ESA is `skg:mentionedIn` every article about it): the first VALUE_LIMIT
+    values, each still marked inferred when only reasoning gave it, then the
+    true total and a query listing all."""
+    from spacekg.web import entity
+
+    monkeypatch.setattr(entity, "VALUE_LIMIT", 3)
+    quads = page_quads()
+    for n in range(5):
+        article = IRIS.resource(f"article-more-{n}")
+        graph = IRIS.article_graph(f"article-more-{n}")
+        quads += [
+            (article, RDF.type, SKG.Article, graph),
+            (article, SKG.mentions, ESA, graph),
+            (ESA, SKG.mentionedIn, article, INFERRED_GRAPH),
+        ]
+    # Inferred and asserted too: the page must see all its graphs to show it as asserted.
+    quads += [(ESA, SKG.mentionedIn, IRIS.resource("article-more-1"), ARTICLE_GRAPH)]
+    members = [IRIS.resource(f"country-{n}") for n in range(3)]  # just VALUE_LIMIT: all shown
+    quads += [(ESA, SKG.hasMemberState, country, REFERENCE_GRAPH) for country in members]
+    site = serve_store(kind, request, tmp_path, serve, quads, store_named_graph_limit=0)
+
+    status, _, html = get(f"{site.url}/resource/european-space-agency")
+
+    assert status == 200
+    shown = _property_values(html, "mentioned in")
+    items = shown.split("<li>")[1:]
+    assert len(items) == 3
+    for n, item in enumerate(items):  # the first three, in SPARQL order
+        assert f'href="/resource/article-more-{n}"' in item
+    assert "article-more-3" not in shown and "article-more-4" not in shown
+    assert "inferred: " in items[0] and "inverse of mentions" in items[0]
+    assert "inferred" not in items[1]
+    assert "Showing 3 of 5." in shown and "All 5, as a SPARQL query" in shown
+    link = shown[shown.index('href="/sparql?') + 6 :].split('"')[0]
+    status, _, body = get(site.url + unescape(link), accept="application/sparql-results+json")
+    assert status == 200
+    listed = [b["value"]["value"] for b in json.loads(body)["results"]["bindings"]]
+    assert listed == [str(IRIS.resource(f"article-more-{n}")) for n in range(5)]
+    members_shown = _property_values(html, "has member state")
+    assert members_shown.count("<li>") == 3 and "Showing" not in members_shown
+    assert 'class="badge inferred"' in html  # types stay whole, inferred ones marked

@@ -8,6 +8,7 @@ one explains it.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,8 +18,8 @@ from rdflib.term import Node
 
 from spacekg.store import Store
 from spacekg.store.sparql_text import published_graphs_only
-from spacekg.vocab import SCHEMA, SKG, Iris
-from spacekg.web.rdfdata import Languages, curie, integer, select, uri, values
+from spacekg.vocab import PREFIXES, SCHEMA, SKG, Iris
+from spacekg.web.rdfdata import Languages, Row, curie, integer, select, term_n3, uri, values
 from spacekg.web.urls import Link, Urls
 from spacekg.web.vocabulary import Ontology
 
@@ -27,6 +28,9 @@ STATEMENT_LIMIT = 200
 #: Articles listed under "Mentioned in", those with the most mentions first; the
 #: rest are one SPARQL query away (a hub such as NASA is in thousands of articles).
 MENTION_LIMIT = 100
+#: Values listed per property in the property table, the first in SPARQL order; the
+#: rest are one SPARQL query away (a hub is `skg:mentionedIn` thousands of articles).
+VALUE_LIMIT = 50
 
 #: Properties shown in their own place on the page, not in the property table.
 _SHOWN_APART = {
@@ -35,6 +39,8 @@ _SHOWN_APART = {
 }  # fmt: skip
 _DESCRIPTIONS = (RDFS.comment, SCHEMA.description)
 _SAME = (OWL.sameAs, SKOS.exactMatch)
+#: A local name a prefixed name can hold as it is (no escapes needed).
+_PLAIN_LOCAL = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
 @dataclass
@@ -67,6 +73,9 @@ class Group:
     link: Link
     values: list[Value] = field(default_factory=list)
     count: int = 0
+    #: A SPARQL query listing every value, when `values` holds only the first
+    #: VALUE_LIMIT of `count`; empty when it holds them all.
+    values_query: str = ""
 
 
 @dataclass
@@ -124,15 +133,23 @@ class Gatherer:
         return bool(rows)
 
     def entity(self, iri: URIRef, page: int = 1) -> EntityView:
-        """Everything the entity page shows about `iri` (which must exist)."""
+        """Everything the entity page shows about `iri` (which must exist).
+
+        A property with more than VALUE_LIMIT values shows its first VALUE_LIMIT,
+        with its total and a query listing all (properties shown apart show all)."""
+        capped = self._over_limit(iri)
+        skip = f"FILTER(?p NOT IN ({', '.join(map(term_n3, capped))})) " if capped else ""
         out = select(
             self.store,
             f"SELECT ?p ?o ?g WHERE {{ {values('s', [iri])} GRAPH ?g {{ ?s ?p ?o }} "
-            f"{self._published} }}",
+            f"{skip}{self._published} }}",
         )
         facts: dict[tuple[URIRef, Node], set[Node]] = defaultdict(set)
         for row in out:
             facts[(uri(row, "p"), row["o"])].add(row["g"])
+        for p in capped:
+            for row in self._first_values(iri, p):
+                facts[(p, row["o"])].add(row["g"])
         asserted = {key for key, graphs in facts.items() if graphs - {self._inferred}}
         groups_in, incoming, total = self._incoming(iri, page)
         mentions, mentioned_total = self._mentions(iri)
@@ -160,8 +177,13 @@ class Gatherer:
         descriptions = [o for (p, o) in facts if p in _DESCRIPTIONS and isinstance(o, Literal)]
         description = self.langs.best(descriptions)
         properties = [
-            self.group(p, vals) for p, vals in by_predicate.items() if p not in _SHOWN_APART
+            self.group(p, vals, capped.get(p, 0))
+            for p, vals in by_predicate.items()
+            if p not in _SHOWN_APART
         ]
+        for g in properties:
+            if g.predicate in capped:
+                g.values_query = self._values_query(iri, g.predicate)
         properties.sort(key=lambda g: g.label.lower())
         return EntityView(
             iri=iri,
@@ -260,6 +282,38 @@ class Gatherer:
         ]
         ordered = sorted(groups.values(), key=lambda g: (-g.count, g.label.lower()))
         return ordered, links, total
+
+    def _over_limit(self, iri: URIRef) -> dict[URIRef, int]:
+        """The properties of `iri` with more than VALUE_LIMIT distinct values (those
+        shown apart left out), each with how many it has (one query)."""
+        rows = select(
+            self.store,
+            f"SELECT ?p (COUNT(DISTINCT ?o) AS ?n) WHERE {{ {values('s', [iri])} ?s ?p ?o }} "
+            "GROUP BY ?p",
+        )
+        counts = {uri(r, "p"): integer(r, "n") for r in rows}
+        return {
+            p: n for p, n in sorted(counts.items()) if n > VALUE_LIMIT and p not in _SHOWN_APART
+        }
+
+    def _first_values(self, iri: URIRef, predicate: URIRef) -> list[Row]:
+        """The first VALUE_LIMIT distinct values of `predicate` for `iri` (SPARQL order),
+        each as often as it has published graphs (?o, ?g): whether a value is
+        inferred depends on all its graphs."""
+        triple = f"{term_n3(iri)} {term_n3(predicate)} ?o"
+        return select(
+            self.store,
+            f"SELECT ?o ?g WHERE {{ "
+            f"{{ SELECT DISTINCT ?o WHERE {{ {triple} }} ORDER BY ?o LIMIT {VALUE_LIMIT} }} "
+            f"GRAPH ?g {{ {triple} }} {self._published} }}",
+        )
+
+    def _values_query(self, iri: URIRef, predicate: URIRef) -> str:
+        """A query, for a person to read and run, listing every value of `predicate` for `iri`."""
+        prefix, name = _readable(predicate)
+        return (
+            f"{prefix}SELECT ?value WHERE {{\n  {term_n3(iri)} {name} ?value .\n}} ORDER BY ?value"
+        )
 
     def _mentions(self, iri: URIRef) -> tuple[list[tuple[URIRef, int]], int]:
         """The articles mentioning `iri` most (at most MENTION_LIMIT), and how many do."""
@@ -385,6 +439,16 @@ class Gatherer:
                         sub_p,
                     )
         return reasons
+
+
+def _readable(term: URIRef) -> tuple[str, str]:
+    """`term` as a query a person reads writes it: a PREFIX line and `skg:mentionedIn`
+    where one of our prefixes fits, else no line and `<…>`."""
+    short = curie(str(term))
+    prefix, _, local = short.partition(":")
+    if short != str(term) and _PLAIN_LOCAL.fullmatch(local):
+        return f"PREFIX {prefix}: <{PREFIXES[prefix]}>\n", short
+    return "", term_n3(term)
 
 
 def _closed(onto: Ontology, prop: URIRef, axis: URIRef) -> set[URIRef]:
