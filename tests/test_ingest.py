@@ -8,6 +8,7 @@ test_build.py show it publishes owlrl's closure), so each case costs seconds.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import urllib.error
 import urllib.parse
@@ -27,8 +28,16 @@ from spacekg.build import build, load_graph
 from spacekg.cli import _stale, main
 from spacekg.config import Settings, load_settings
 from spacekg.errors import ArticleError, InconsistencyError, IngestError, StoreError
-from spacekg.incremental import NeedsFullBuild, reason_change
+from spacekg.incremental import (
+    OBJECT,
+    SUBJECT,
+    NeedsFullBuild,
+    join_positions,
+    join_predicates,
+    reason_change,
+)
 from spacekg.ingest import Ingester, StorePublished
+from spacekg.rules import _schema_for
 from spacekg.store import Change, EmbeddedTarget, current_version, open_published, open_store
 from spacekg.store.embedded import OxigraphStore
 from spacekg.vocab import SKG, Iris
@@ -156,6 +165,65 @@ def test_a_stream_of_synthetic_articles_matches_a_full_build(tmp_path: Path) -> 
     full = _project(tmp_path, [*files[:3], replacement, *files[4:]], "full")
     build(full)
     _assert_same_dataset(settings, full)
+
+
+def test_an_inference_two_articles_support_stays_until_both_go(tmp_path: Path) -> None:
+    """Two articles report a postponement of one mission for one cause, each its own
+    postponement: the mission is postponedBecauseOf the cause (a property chain)
+    twice over. Retracting one report keeps it; retracting the other too drops it."""
+    corpus = tmp_path / "corpus"
+    generate(12, seed=3, out=corpus, reference_dir=ROOT / "data" / "reference")
+    files = sorted(corpus.glob("*.txt"))
+    postponed = next(f for f in files if POSTPONED.search(f.read_text(encoding="utf-8")))
+    twin = corpus / f"twin-{postponed.name}"
+    shutil.copy(postponed, twin)
+    files.append(twin)
+    settings = _project(tmp_path, files, "incremental")
+    build(settings)
+    chains = _chain_triples(settings)
+    assert chains, "the corpus has a postponement with a cause"
+    ingester = Ingester(settings)
+    edited = tmp_path / "edited"
+    edited.mkdir()
+
+    for step, retracted in enumerate((postponed, twin), start=1):
+        quiet = edited / retracted.name
+        quiet.write_text(POSTPONED.sub("", retracted.read_text(encoding="utf-8")), encoding="utf-8")
+        assert ingester.ingest_file(quiet).status == "replaced"
+        files = [quiet if f == retracted else f for f in files]
+        full = _project(tmp_path, files, f"full-{step}")
+        build(full)
+        _assert_same_dataset(settings, full)
+        if step == 1:
+            assert _chain_triples(settings) == chains  # the twin still supports each
+
+
+def test_components_meet_only_where_the_rules_join() -> None:
+    """postponedBecauseOf = postponedBy o causedBy joins at the postponement, so the
+    mission and the cause (hubs) join nothing; a transitive property joins anywhere."""
+    schema = _schema_for(load_graph(ROOT / "ontology" / "spacekg.ttl"))
+    positions = join_positions(schema)
+    assert positions[SKG.postponedBy] == {OBJECT}
+    assert positions[SKG.postponementOf] == {SUBJECT}  # its inverse
+    assert positions[SKG.causedBy] == {SUBJECT}
+    assert positions[SKG.carries] == {SUBJECT, OBJECT}
+    assert set(positions) == join_predicates(schema)
+
+
+#: The generator's sentence reporting a postponement and its cause.
+POSTPONED = re.compile(
+    r"The launch was initially scheduled for \d+ but was postponed owing to [^.]+\."
+)
+
+
+def _chain_triples(settings: Settings) -> set[tuple[str, str]]:
+    """The (mission, cause) pairs of skg:postponedBecauseOf in the inferred graph."""
+    rows = open_store(settings.store).query(
+        f"SELECT ?m ?c WHERE {{ GRAPH <{IRIS.inferred_graph}> "
+        f"{{ ?m <{SKG.postponedBecauseOf}> ?c }} }}"
+    )
+    table = rows.table(10_000)["results"]["bindings"]
+    return {(row["m"]["value"], row["c"]["value"]) for row in table}
 
 
 def test_ingesting_the_same_text_again_changes_nothing(tmp_path: Path) -> None:

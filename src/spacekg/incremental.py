@@ -30,9 +30,20 @@ from t alone (no JOIN triple among them, by construction). So:
   gains in the connected parts of A_JOIN the change touches;
 - a triple the old article supported is lost only if no other support is
   left: another asserted triple about the same subject or object whose
-  singles give it, or the join closure of its component. Both are read from
-  the store (the asserted neighbourhood of the nodes involved; the JOIN
-  triples), never the whole graph.
+  singles give it, or the join closure of a component holding a JOIN triple
+  about it. Both are read from the store (the asserted neighbourhood of the
+  nodes involved; the components), never the whole graph.
+
+Components are joined only where rules join. A join rule meets two triples at
+one node: a transitive property at the object of one and the subject of the
+next, a chain link at its object and the next link's subject. Through
+superproperties, inverses and symmetry, each JOIN predicate has the positions
+(subject, object) where its triples can meet others (`join_positions`), and
+components grow only through nodes at those positions. So a postponement and
+its cause form a component of their own instead of one with every other
+postponement of the same mission or with the same cause (a hub like a pandemic
+would otherwise join them all), and a component is read from the store a node
+at a time (`Published.asserted_joins`), never as every JOIN triple there is.
 
 Consistency is checked on the nodes the change touches (the published graph
 was consistent; contradictions need a new triple). Where the compiled rules
@@ -68,12 +79,16 @@ __all__ = [
     "InferredChange",
     "NeedsFullBuild",
     "Published",
+    "join_positions",
     "join_predicates",
     "nodes_of",
     "reason_change",
 ]
 
 Triple = tuple[Node, Node, Node]
+#: Positions in a triple: the subject and the object.
+SUBJECT: Final = 0
+OBJECT: Final = 2
 
 
 class NeedsFullBuild(Exception):
@@ -96,8 +111,9 @@ class Published(Protocol):
         """Those of `triples` in the inferred graph."""
         ...
 
-    def asserted_with(self, predicates: Collection[Node]) -> set[Triple]:
-        """Every asserted triple whose predicate is one of `predicates`."""
+    def asserted_joins(self, nodes: Collection[Node], predicates: Collection[Node]) -> set[Triple]:
+        """Every asserted triple whose predicate is one of `predicates` and whose
+        subject or object is one of `nodes`."""
         ...
 
     def asserted_about(self, nodes: Collection[Node]) -> set[Triple]:
@@ -135,6 +151,37 @@ def join_predicates(schema: Schema) -> frozenset[Node]:
     return frozenset(result)
 
 
+def join_positions(schema: Schema) -> dict[Node, frozenset[int]]:
+    """For each JOIN predicate, the positions (SUBJECT, OBJECT) at which its triples
+    can meet another triple in a join rule, directly or through what single-premise
+    rules derive from them."""
+    positions: dict[Node, set[int]] = defaultdict(set)
+    for p in schema.transitive:  # prp-trp: any node of a path can be its middle
+        positions[p] |= {SUBJECT, OBJECT}
+    for _, links in schema.chains:  # prp-spo2: a link's object is the next one's subject
+        for link in links[:-1]:
+            positions[link].add(OBJECT)
+        for link in links[1:]:
+            positions[link].add(SUBJECT)
+    while True:
+        before = sum(map(len, positions.values()))
+        for p, supers in schema.superproperties.items():  # (s p o) gives (s q o)
+            for q in supers:
+                positions[p] |= positions.get(q, set())
+        for p, inverses in schema.inverses.items():  # (s p o) gives (o q s)
+            for q in inverses:
+                positions[p] |= {OBJECT - at for at in positions.get(q, set())}
+        for p in schema.symmetric:
+            positions[p] |= {OBJECT - at for at in positions.get(p, set())}
+        for head, links in schema.chains:  # a chain's triple starts and ends its path
+            if SUBJECT in positions.get(head, ()):
+                positions[links[0]].add(SUBJECT)
+            if OBJECT in positions.get(head, ()):
+                positions[links[-1]].add(OBJECT)
+        if sum(map(len, positions.values())) == before:
+            return {p: frozenset(at) for p, at in positions.items() if at}
+
+
 def reason_change(
     ontology: Graph, published: Published, old: Collection[Triple], new: Collection[Triple]
 ) -> InferredChange:
@@ -155,17 +202,23 @@ def reason_change(
         if any(isinstance(term, BNode) for term in triple):
             raise NeedsFullBuild("the article holds blank nodes, which SPARQL cannot name")
     joins = join_predicates(schema)
+    meeting = _Meeting(published, joins, join_positions(schema))
     elsewhere = published.asserted(old_set | new_set)
     removed = old_set - new_set - elsewhere
     added = new_set - old_set - elsewhere
 
     # The join closure, before and after, over the components the change touches.
-    join_others = published.asserted_with(joins) | {t for t in _triples(ontology) if t[1] in joins}
-    join_before = join_others | {t for t in old_set if t[1] in joins}
-    join_after = join_others | {t for t in new_set if t[1] in joins}
-    touched = nodes_of(removed | added)
-    closure_before = _closure(schema, _component(join_before, touched))
-    closure_after = _closure(schema, _component(join_after, touched))
+    ontology_joins = {t for t in _triples(ontology) if t[1] in joins}
+    old_joins = {t for t in old_set if t[1] in joins}
+    new_joins = {t for t in new_set if t[1] in joins}
+    removed_joins = {t for t in removed if t[1] in joins}
+    added_joins = {t for t in added if t[1] in joins}
+    # One walk for both sides, from what only one side holds.
+    component = meeting.component(
+        removed_joins | added_joins, ontology_joins | old_joins | new_joins
+    )
+    closure_before = _closure(schema, component - added_joins)
+    closure_after = _closure(schema, component - removed_joins)
 
     singles_removed = _closure(schema, (t for t in removed if t[1] not in joins))
     singles_added = _closure(schema, (t for t in added if t[1] not in joins))
@@ -176,7 +229,15 @@ def reason_change(
         involved = nodes_of(candidates)
         around = {t for t in published.asserted_about(involved) if t not in removed}
         around |= {t for t in new_set if nodes_of([t]) & involved}
-        support = _closure(schema, (t for t in around if t[1] not in joins)) | closure_after
+        # A join derivation of a candidate has a JOIN triple about each of its
+        # nodes among its premises: the components of those hold all of it.
+        after_local = ontology_joins | new_joins
+        about = {t for t in around if t[1] in joins}
+        about |= {t for t in ontology_joins if nodes_of([t]) & involved}
+        joined = _closure(schema, meeting.component(about, after_local))
+        support = (
+            _closure(schema, (t for t in around if t[1] not in joins)) | closure_after | joined
+        )
         still_asserted = published.asserted(candidates) | (candidates & new_set)
         lost = {t for t in candidates if t not in support and t not in still_asserted}
         back_to_inferred = {t for t in removed if t in support}
@@ -251,27 +312,45 @@ def _closure(schema: Schema, triples: Iterable[Triple]) -> set[Triple]:
     return set(facts)
 
 
-def _component(triples: set[Triple], start: set[Node]) -> set[Triple]:
-    """The triples connected to the nodes `start` (through shared subjects and objects)."""
-    links: dict[Node, list[Triple]] = defaultdict(list)
-    for triple in triples:
-        s, _, o = triple
-        links[s].append(triple)
-        if not isinstance(o, Literal):
-            links[o].append(triple)
-    seen_nodes: set[Node] = set()
-    component: set[Triple] = set()
-    todo = [n for n in start if n in links]
-    while todo:
-        node = todo.pop()
-        if node in seen_nodes:
-            continue
-        seen_nodes.add(node)
-        for triple in links[node]:
-            if triple not in component:
-                component.add(triple)
-                todo.extend(n for n in (triple[0], triple[2]) if n not in seen_nodes)
-    return component
+class _Meeting:
+    """Walks components of JOIN triples through the nodes where rules join them."""
+
+    def __init__(
+        self, published: Published, joins: frozenset[Node], positions: dict[Node, frozenset[int]]
+    ) -> None:
+        self._published = published
+        self._joins = joins
+        self._positions = positions
+
+    def nodes(self, triple: Triple) -> list[Node]:
+        """The nodes at which `triple` can meet another in a join rule."""
+        at = self._positions.get(triple[1], frozenset())
+        return [
+            triple[i] for i in (SUBJECT, OBJECT) if i in at and not isinstance(triple[i], Literal)
+        ]
+
+    def component(self, start: Collection[Triple], local: Collection[Triple]) -> set[Triple]:
+        """The JOIN triples connected to `start` through meeting nodes: asserted in the
+        published graph, or among `local` (triples not in the store); `start` included."""
+        by_node: dict[Node, list[Triple]] = defaultdict(list)
+        for triple in local:
+            for node in self.nodes(triple):
+                by_node[node].append(triple)
+        component = set(start)
+        seen: set[Node] = set()
+        frontier = {node for triple in start for node in self.nodes(triple)}
+        while frontier:
+            seen |= frontier
+            found = self._published.asserted_joins(frontier, self._joins)
+            found |= {triple for node in frontier for triple in by_node.get(node, ())}
+            reached: set[Node] = set()
+            for triple in found:
+                meets = self.nodes(triple)
+                if any(node in frontier for node in meets):  # else it only touches a node
+                    component.add(triple)
+                    reached.update(meets)
+            frontier = reached - seen
+        return component
 
 
 def nodes_of(triples: Iterable[Triple]) -> set[Node]:

@@ -296,12 +296,10 @@ class StorePublished:
     def inferred(self, triples: Collection[Triple]) -> set[Triple]:
         return self._triples_in(triples, f"GRAPH {self._inferred} {{ ?s ?p ?o }}")
 
-    def asserted_with(self, predicates: Collection[Node]) -> set[Triple]:
-        return self._select(
-            "?p",
-            predicates,
-            f"GRAPH ?g {{ ?s ?p ?o }} {self._asserted_filter}",
-        )
+    def asserted_joins(self, nodes: Collection[Node], predicates: Collection[Node]) -> set[Triple]:
+        pattern = f"GRAPH ?g {{ ?s ?p ?o }} {self._asserted_filter}"
+        pairs = [(n, p) for n in nodes if not isinstance(n, Literal) for p in predicates]
+        return self._each_batch("?s ?p", pairs, pattern) | self._each_batch("?o ?p", pairs, pattern)
 
     def asserted_about(self, nodes: Collection[Node]) -> set[Triple]:
         return self._select(
