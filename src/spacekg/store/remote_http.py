@@ -322,14 +322,16 @@ class _KeepAlive(urllib.request.AbstractHTTPHandler):
         super().__init__()
         self._idle = idle
 
-    def http_open(self, request: urllib.request.Request) -> HTTPResponse:
+    def http_open(self, request: urllib.request.Request) -> HTTPResponse | None:
         return self._send(request, _KeptAliveHTTP)
 
-    def https_open(self, request: urllib.request.Request) -> HTTPResponse:
+    def https_open(self, request: urllib.request.Request) -> HTTPResponse | None:
         return self._send(request, _KeptAliveHTTPS)
 
-    def _send(self, request: urllib.request.Request, kind: _Kind) -> HTTPResponse:
+    def _send(self, request: urllib.request.Request, kind: _Kind) -> HTTPResponse | None:
         # As urllib's AbstractHTTPHandler.do_open, without its "Connection: close".
+        if request._tunnel_host:  # type: ignore[attr-defined]
+            return None  # https through a proxy's tunnel: left to urllib's own handler
         if not request.host:
             raise urllib.error.URLError("no host given")
         headers = dict(request.unredirected_hdrs)
