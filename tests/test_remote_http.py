@@ -15,13 +15,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from spacekg.errors import StoreError
 from spacekg.store.remote import Reader
-from spacekg.store.remote_http import Connection, RemoteConfig
+from spacekg.store.remote_http import IDLE_CONNECTIONS, Connection, RemoteConfig
 from tests.stores import StoreUnderTest, remote_store
 
 __all__ = ["remote_store"]
@@ -34,6 +34,8 @@ class Store:
     """What the loopback store saw, and how it is to behave."""
 
     url: str
+    #: "name:port", as the idle connections are counted by.
+    host: str
     #: Connections accepted, and requests read on each.
     requests: list[int] = field(default_factory=list)
     #: Rows in each SELECT answer (a big answer is not read to its end by a small read).
@@ -55,7 +57,8 @@ class Store:
 def store() -> Iterator[Store]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     server.daemon_threads = True
-    seen = Store(f"http://127.0.0.1:{server.server_address[1]}/sparql")
+    host = f"127.0.0.1:{server.server_address[1]}"
+    seen = Store(f"http://{host}/sparql", host)
     server.seen = seen  # type: ignore[attr-defined]
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield seen
@@ -107,7 +110,25 @@ def test_queries_share_one_kept_alive_connection(store: Store) -> None:
         assert count_rows(ours) == 1
         assert ours.query(ASK).serialize("json") == b'{"head":{},"boolean":true}'
     assert store.requests == [10]
-    assert ours.connection.idle.count() == 1
+    assert ours.connection.idle.count(store.host) == 1
+
+
+def test_readers_share_the_idle_connections_of_their_process(store: Store) -> None:
+    readers = [reader(store) for _ in range(10)]
+    for ours in readers * 2:
+        assert count_rows(ours) == 1
+    assert store.requests == [20]  # one connection, whichever reader asked
+    assert IDLE_CONNECTIONS >= readers[0].connection.idle.count(store.host) == 1
+
+
+def test_a_connection_idle_too_long_is_closed_not_used(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ours = reader(store)
+    assert count_rows(ours) == 1
+    monkeypatch.setattr(ours.connection.idle, "_max_idle", 0.0)
+    assert count_rows(ours) == 1
+    assert store.requests == [1, 1]
 
 
 def test_an_answer_left_unread_takes_its_connection_with_it(store: Store) -> None:
@@ -116,7 +137,7 @@ def test_an_answer_left_unread_takes_its_connection_with_it(store: Store) -> Non
     answer = ours.connection.query("SELECT ?n WHERE { ?n ?p ?o }", accept="*/*", timeout=5)
     answer.read(100)
     answer.close()  # the rest of the answer is still on the wire
-    assert ours.connection.idle.count() == 0
+    assert ours.connection.idle.count(store.host) == 0
     assert count_rows(ours) == 50_000  # a new connection, read from its start
     assert store.requests == [1, 1]
 
@@ -145,7 +166,7 @@ def test_updates_are_never_sent_twice(store: Store) -> None:
     connection.update("INSERT DATA { <urn:a> <urn:b> <urn:c> }")
     connection.update("INSERT DATA { <urn:a> <urn:b> <urn:d> }")
     assert store.requests == [1, 1]  # a connection of its own each, none kept
-    assert connection.idle.count() == 0
+    assert connection.idle.count(store.host) == 0
 
 
 def test_a_store_that_drops_every_query_fails_it_once_with_the_reason(store: Store) -> None:
@@ -163,4 +184,4 @@ def test_queries_on_real_stores_reuse_their_connection(remote_store: StoreUnderT
     for _ in range(3):
         assert store.query(ASK).serialize("json").endswith(b"true}")
     connection = store._reader.connection  # type: ignore[attr-defined]
-    assert connection.idle.count() == 1
+    assert connection.idle.count(urlsplit(connection.config.query_url).netloc) == 1

@@ -14,9 +14,10 @@ opener:
 - has a timeout on every request;
 - keeps query connections alive (`_KeepAlive`): urllib opens and closes a TCP
   connection (and, over https, a TLS session) for every request, which costs a
-  round trip or more per query. Idle connections wait in a small pool; one is
-  reused only when its last answer was read to the end, and a query sent on one
-  the store had meanwhile closed is sent again once, on a new connection.
+  round trip or more per query. Idle connections wait in one small pool per
+  process (a few per store, for a few seconds); one is reused only when its
+  last answer was read to the end, and a query sent on one the store had
+  meanwhile closed is sent again once, on a new connection.
   Updates and Graph Store requests, which are not safe to send twice, keep a
   connection of their own each.
 
@@ -28,17 +29,16 @@ urllib send the request a second time. Answers are read through
 
 from __future__ import annotations
 
+import atexit
 import http.client
 import io
 import select
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import weakref
-from collections import defaultdict
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -55,9 +55,9 @@ QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
 _BLOCK = 1 << 16
 #: Bytes of an error answer kept for the message (stores echo the whole query).
 _DETAIL = 2_000
-#: Idle connections kept per store origin (more than the web server's threads
-#: rarely wait at once).
-IDLE_CONNECTIONS = 16
+#: Idle connections kept per store origin, and for how long (see _IdleConnections).
+IDLE_CONNECTIONS = 4
+MAX_IDLE_SECONDS = 5.0
 #: Headers an answer may carry. Virtuoso echoes every named-graph-uri of a
 #: request as a header of its own, and a query with a GRAPH pattern names every
 #: published graph (one per article) when the union is a named graph; http.client
@@ -257,21 +257,33 @@ _Kind = type[_KeptAliveHTTP] | type[_KeptAliveHTTPS]
 
 
 class _IdleConnections:
-    """Connections waiting for their next request, per (kind, host:port); thread-safe."""
+    """Connections waiting for their next request, per (kind, host:port); thread-safe.
 
-    def __init__(self, size: int = IDLE_CONNECTIONS) -> None:
+    One per process, shared by every Connection: however many readers a process
+    makes, it keeps at most `size` idle connections per store, none idle longer
+    than `max_idle` seconds (below stores' own keep-alive timeouts: Virtuoso's
+    default is 10 s).
+
+    No lock: an answer is often closed by the garbage collector, which can run
+    in the middle of any code, this class's included, and a lock taken there
+    would deadlock its own thread. The deques' appends and pops are atomic.
+    """
+
+    def __init__(self, size: int = IDLE_CONNECTIONS, max_idle: float = MAX_IDLE_SECONDS) -> None:
         self._size = size
-        self._idle: dict[tuple[_Kind, str], list[http.client.HTTPConnection]] = defaultdict(list)
-        self._lock = threading.Lock()
+        self._max_idle = max_idle
+        self._idle: dict[tuple[_Kind, str], deque[tuple[float, http.client.HTTPConnection]]] = {}
 
     def take(self, key: tuple[_Kind, str]) -> http.client.HTTPConnection | None:
         """An idle connection still open, or None."""
+        waiting = self._waiting(key)
+        fresh_since = time.monotonic() - self._max_idle
         while True:
-            with self._lock:
-                if not self._idle[key]:
-                    return None
-                connection = self._idle[key].pop()
-            if _still_open(connection):
+            try:
+                since, connection = waiting.pop()  # the one used last
+            except IndexError:
+                return None
+            if since >= fresh_since and _still_open(connection):
                 return connection
             connection.close()
 
@@ -279,25 +291,49 @@ class _IdleConnections:
         self, key: tuple[_Kind, str], connection: http.client.HTTPConnection, reusable: bool
     ) -> None:
         """Take `connection` back after an answer: kept when `reusable` and there is room."""
-        if reusable:
-            with self._lock:
-                if len(self._idle[key]) < self._size:
-                    self._idle[key].append(connection)
-                    return
-        connection.close()
+        waiting = self._waiting(key)
+        self._expire(waiting)
+        if reusable and len(waiting) < self._size:
+            waiting.append((time.monotonic(), connection))
+        else:
+            connection.close()
 
-    def count(self) -> int:
-        """Connections waiting now."""
-        with self._lock:
-            return sum(len(idle) for idle in self._idle.values())
+    def _waiting(self, key: tuple[_Kind, str]) -> deque[tuple[float, http.client.HTTPConnection]]:
+        waiting = self._idle.get(key)
+        return waiting if waiting is not None else self._idle.setdefault(key, deque())
+
+    def _expire(self, waiting: deque[tuple[float, http.client.HTTPConnection]]) -> None:
+        """Close the connections idle too long (the oldest are on the left)."""
+        fresh_since = time.monotonic() - self._max_idle
+        while waiting and waiting[0][0] < fresh_since:
+            try:
+                _, connection = waiting.popleft()
+            except IndexError:
+                return
+            connection.close()  # at worst a fresh one another thread just returned
+
+    def count(self, host: str | None = None) -> int:
+        """Connections waiting now (to `host`, "name:port", when given)."""
+        return sum(
+            len(waiting)
+            for (_, where), waiting in list(self._idle.items())
+            if host is None or where == host
+        )
 
     def close(self) -> None:
         """Close every idle connection."""
-        with self._lock:
-            idle = [connection for waiting in self._idle.values() for connection in waiting]
-            self._idle.clear()
-        for connection in idle:
-            connection.close()
+        for waiting in list(self._idle.values()):
+            while waiting:
+                try:
+                    _, connection = waiting.pop()
+                except IndexError:
+                    break
+                connection.close()
+
+
+#: The process's idle connections (see _IdleConnections).
+IDLE = _IdleConnections()
+atexit.register(IDLE.close)
 
 
 def _still_open(connection: http.client.HTTPConnection) -> bool:
@@ -394,10 +430,8 @@ class Connection:
             )
             handlers.append(handler)
         self._opener = urllib.request.build_opener(*handlers)
-        self.idle = _IdleConnections()
+        self.idle = IDLE
         self._kept_alive = urllib.request.build_opener(*handlers, _KeepAlive(self.idle))
-        # The idle connections go with the Connection (readers are made and dropped freely).
-        weakref.finalize(self, self.idle.close)
 
     def open(
         self,
