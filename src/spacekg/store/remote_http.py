@@ -11,15 +11,7 @@ opener:
   and only then, so a read-only endpoint that asks for none gets none;
 - follows a redirect only to the same scheme, host and port: a store never
   sends our credentials or queries elsewhere;
-- has a timeout on every request;
-- keeps query connections alive (`_KeepAlive`): urllib opens and closes a TCP
-  connection (and, over https, a TLS session) for every request, which costs a
-  round trip or more per query. Idle connections wait in one small pool per
-  process (a few per store, for a few seconds); one is reused only when its
-  last answer was read to the end, and a query sent on one the store had
-  meanwhile closed is sent again once, on a new connection.
-  Updates and Graph Store requests, which are not safe to send twice, keep a
-  connection of their own each.
+- has a timeout on every request.
 
 Bodies that may be large (bulk loads) are `Body` objects: read from a
 temporary file in blocks, and readable again when an auth challenge makes
@@ -29,19 +21,15 @@ urllib send the request a second time. Answers are read through
 
 from __future__ import annotations
 
-import atexit
 import http.client
 import io
-import select
 import tempfile
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from http.client import HTTPResponse
 from typing import IO, Any
 
@@ -55,9 +43,6 @@ QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
 _BLOCK = 1 << 16
 #: Bytes of an error answer kept for the message (stores echo the whole query).
 _DETAIL = 2_000
-#: Idle connections kept per store origin, and for how long (see _IdleConnections).
-IDLE_CONNECTIONS = 4
-MAX_IDLE_SECONDS = 5.0
 #: Headers an answer may carry. Virtuoso echoes every named-graph-uri of a
 #: request as a header of its own, and a query with a GRAPH pattern names every
 #: published graph (one per article) when the union is a named graph; http.client
@@ -200,9 +185,6 @@ class BoundedReader(io.RawIOBase):
             raise self._too_late() from None
         except OSError as exc:
             raise StoreError(f"reading the store's answer failed: {exc}") from None
-        if self._response.isclosed():
-            # Read to its end: a kept-alive connection can serve the next query now.
-            self._response.close()
         if self._left is not None:
             self._left -= count
         return count
@@ -229,185 +211,6 @@ class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-class _PooledResponse(HTTPResponse):
-    """An answer on a kept-alive connection. Closing it hands the connection back
-    (`done`): reusable when the body was read to its end (http.client lets go of
-    it there, so it shows as closed before close() is called), else to be closed,
-    since the rest of the body is still on the wire."""
-
-    done: Callable[[bool], None] | None = None
-
-    def close(self) -> None:
-        read_to_end = self.isclosed()
-        super().close()
-        done, self.done = self.done, None
-        if done is not None:
-            done(read_to_end and not self.will_close)
-
-
-class _KeptAliveHTTP(http.client.HTTPConnection):
-    response_class = _PooledResponse
-
-
-class _KeptAliveHTTPS(http.client.HTTPSConnection):
-    response_class = _PooledResponse
-
-
-_Kind = type[_KeptAliveHTTP] | type[_KeptAliveHTTPS]
-
-
-class _IdleConnections:
-    """Connections waiting for their next request, per (kind, host:port); thread-safe.
-
-    One per process, shared by every Connection: however many readers a process
-    makes, it keeps at most `size` idle connections per store, none idle longer
-    than `max_idle` seconds (below stores' own keep-alive timeouts: Virtuoso's
-    default is 10 s).
-
-    No lock: an answer is often closed by the garbage collector, which can run
-    in the middle of any code, this class's included, and a lock taken there
-    would deadlock its own thread. The deques' appends and pops are atomic.
-    """
-
-    def __init__(self, size: int = IDLE_CONNECTIONS, max_idle: float = MAX_IDLE_SECONDS) -> None:
-        self._size = size
-        self._max_idle = max_idle
-        self._idle: dict[tuple[_Kind, str], deque[tuple[float, http.client.HTTPConnection]]] = {}
-
-    def take(self, key: tuple[_Kind, str]) -> http.client.HTTPConnection | None:
-        """An idle connection still open, or None."""
-        waiting = self._waiting(key)
-        fresh_since = time.monotonic() - self._max_idle
-        while True:
-            try:
-                since, connection = waiting.pop()  # the one used last
-            except IndexError:
-                return None
-            if since >= fresh_since and _still_open(connection):
-                return connection
-            connection.close()
-
-    def done(
-        self, key: tuple[_Kind, str], connection: http.client.HTTPConnection, reusable: bool
-    ) -> None:
-        """Take `connection` back after an answer: kept when `reusable` and there is room."""
-        waiting = self._waiting(key)
-        self._expire(waiting)
-        if reusable and len(waiting) < self._size:
-            waiting.append((time.monotonic(), connection))
-        else:
-            connection.close()
-
-    def _waiting(self, key: tuple[_Kind, str]) -> deque[tuple[float, http.client.HTTPConnection]]:
-        waiting = self._idle.get(key)
-        return waiting if waiting is not None else self._idle.setdefault(key, deque())
-
-    def _expire(self, waiting: deque[tuple[float, http.client.HTTPConnection]]) -> None:
-        """Close the connections idle too long (the oldest are on the left)."""
-        fresh_since = time.monotonic() - self._max_idle
-        while waiting and waiting[0][0] < fresh_since:
-            try:
-                _, connection = waiting.popleft()
-            except IndexError:
-                return
-            connection.close()  # at worst a fresh one another thread just returned
-
-    def count(self, host: str | None = None) -> int:
-        """Connections waiting now (to `host`, "name:port", when given)."""
-        return sum(
-            len(waiting)
-            for (_, where), waiting in list(self._idle.items())
-            if host is None or where == host
-        )
-
-    def close(self) -> None:
-        """Close every idle connection."""
-        for waiting in list(self._idle.values()):
-            while waiting:
-                try:
-                    _, connection = waiting.pop()
-                except IndexError:
-                    break
-                connection.close()
-
-
-#: The process's idle connections (see _IdleConnections).
-IDLE = _IdleConnections()
-atexit.register(IDLE.close)
-
-
-def _still_open(connection: http.client.HTTPConnection) -> bool:
-    """True when an idle connection's socket is open with nothing to read. Anything
-    readable on an idle connection is the store closing it (or a stray answer)."""
-    if connection.sock is None:
-        return False
-    poller = select.poll()
-    poller.register(connection.sock, select.POLLIN)
-    return not poller.poll(0)
-
-
-class _KeepAlive(urllib.request.AbstractHTTPHandler):
-    """Sends requests on kept-alive connections from `idle` (see the module
-    docstring). Only for requests that may safely be sent twice: a connection the
-    store closed while it was idle shows only when the request fails on it."""
-
-    # Ahead of urllib's own handlers, which would close every connection.
-    handler_order = urllib.request.HTTPHandler.handler_order - 1
-
-    def __init__(self, idle: _IdleConnections) -> None:
-        super().__init__()
-        self._idle = idle
-
-    def http_open(self, request: urllib.request.Request) -> HTTPResponse | None:
-        return self._send(request, _KeptAliveHTTP)
-
-    def https_open(self, request: urllib.request.Request) -> HTTPResponse | None:
-        return self._send(request, _KeptAliveHTTPS)
-
-    def _send(self, request: urllib.request.Request, kind: _Kind) -> HTTPResponse | None:
-        # As urllib's AbstractHTTPHandler.do_open, without its "Connection: close".
-        if request._tunnel_host:  # type: ignore[attr-defined]
-            return None  # https through a proxy's tunnel: left to urllib's own handler
-        if not request.host:
-            raise urllib.error.URLError("no host given")
-        headers = dict(request.unredirected_hdrs)
-        headers.update({k: v for k, v in request.headers.items() if k not in headers})
-        headers = {name.title(): value for name, value in headers.items()}
-        key = (kind, request.host)
-        while True:
-            connection = self._idle.take(key)
-            reused = connection is not None
-            if connection is None:
-                connection = kind(request.host, timeout=request.timeout)
-            else:
-                connection.timeout = request.timeout
-                assert connection.sock is not None, "an idle connection is open"
-                connection.sock.settimeout(request.timeout)
-            try:
-                connection.request(
-                    request.get_method(), request.selector, request.data, headers,
-                    encode_chunked=request.has_header("Transfer-encoding"),
-                )  # fmt: skip
-                response = connection.getresponse()
-            except ConnectionError as error:  # http.client's RemoteDisconnected included
-                connection.close()
-                if reused:
-                    continue  # the store closed it while it was idle: once more, on a new one
-                raise urllib.error.URLError(error) from None
-            except OSError as error:
-                connection.close()
-                raise urllib.error.URLError(error) from None
-            except BaseException:
-                connection.close()
-                raise
-            break
-        assert isinstance(response, _PooledResponse)
-        response.done = partial(self._idle.done, key, connection)
-        response.url = request.get_full_url()
-        response.msg = response.reason  # type: ignore[assignment]  # as urllib does
-        return response
-
-
 def _origin(url: str) -> tuple[str, str, int | None]:
     parts = urllib.parse.urlsplit(url)
     return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
@@ -430,27 +233,15 @@ class Connection:
             )
             handlers.append(handler)
         self._opener = urllib.request.build_opener(*handlers)
-        self.idle = IDLE
-        self._kept_alive = urllib.request.build_opener(*handlers, _KeepAlive(self.idle))
 
-    def open(
-        self,
-        request: urllib.request.Request,
-        timeout: float,
-        what: str,
-        *,
-        keep_alive: bool = False,
-    ) -> HTTPResponse:
-        """Send `request`; the response when the store answers 2xx. With
-        `keep_alive` (only for requests safe to send twice, as queries are) it goes
-        on a kept-alive connection.
+    def open(self, request: urllib.request.Request, timeout: float, what: str) -> HTTPResponse:
+        """Send `request`; the response when the store answers 2xx.
 
         Raises RemoteError (an HTTP error status), RequestTimeout, or
         StoreError when the store cannot be reached.
         """
-        opener = self._kept_alive if keep_alive else self._opener
         try:
-            response: HTTPResponse = opener.open(request, timeout=timeout)
+            response: HTTPResponse = self._opener.open(request, timeout=timeout)
         except urllib.error.HTTPError as error:
             with error:
                 detail = error.read(_DETAIL).decode("utf-8", "replace").strip()
@@ -484,9 +275,7 @@ class Connection:
 
         Raises QueryError when the store refuses the query (400), and as open().
         """
-        wrapper = _Wrapper(
-            self, self.config.query_url, self.config.query_url, timeout, keep_alive=True
-        )
+        wrapper = _Wrapper(self, self.config.query_url, self.config.query_url, timeout)
         wrapper.setQuery(sparql)
         wrapper.setMethod(POST)
         wrapper.setRequestMethod(URLENCODED)
@@ -561,19 +350,10 @@ class _Wrapper(SPARQLWrapper):
     """SPARQLWrapper sending through a Connection (its opener, auth, timeouts) instead
     of urllib's global opener, and leaving the response to us to read."""
 
-    def __init__(
-        self,
-        connection: Connection,
-        endpoint: str,
-        update: str,
-        timeout: float,
-        *,
-        keep_alive: bool = False,
-    ):
+    def __init__(self, connection: Connection, endpoint: str, update: str, timeout: float):
         super().__init__(endpoint, updateEndpoint=update)
         self._connection = connection
         self._timeout = timeout
-        self._keep_alive = keep_alive
         self._what = "a request"
 
     def send(self, what: str) -> HTTPResponse:
@@ -585,10 +365,7 @@ class _Wrapper(SPARQLWrapper):
     def _query(self) -> tuple[HTTPResponse, str]:
         # SPARQLWrapper's one network call: the request it built, sent our way.
         request = self._createRequest()
-        response = self._connection.open(
-            request, self._timeout, self._what, keep_alive=self._keep_alive
-        )
-        return response, self.returnFormat
+        return self._connection.open(request, self._timeout, self._what), self.returnFormat
 
 
 def query_form(sparql: str) -> str | None:
