@@ -329,10 +329,13 @@ class Gatherer:
         ]
         if not first:
             return []
+        # A FILTER, not VALUES: the pattern keeps a constant subject and predicate,
+        # the one shape every store plans well with GRAPH ?g (and Virtuoso matches
+        # no language-tagged literal in a VALUES block of more than one row).
         return select(
             self.store,
-            f"SELECT ?o ?g WHERE {{ {_one_of('o', first)} GRAPH ?g {{ {triple} }} "
-            f"{self._published} }}",
+            f"SELECT ?o ?g WHERE {{ GRAPH ?g {{ {triple} }} "
+            f"FILTER(?o IN ({', '.join(map(term_n3, first))})) {self._published} }}",
         )
 
     def _values_query(self, iri: URIRef, predicate: URIRef) -> str:
@@ -466,15 +469,6 @@ class Gatherer:
                         sub_p,
                     )
         return reasons
-
-
-def _one_of(var: str, terms: Sequence[Node]) -> str:
-    """A pattern binding `var` to one of `terms`: a VALUES block, or a FILTER when a
-    term has a language tag (Virtuoso 7.2 matches none in a VALUES block of more
-    than one row)."""
-    if any(isinstance(t, Literal) and t.language for t in terms):
-        return f"FILTER(?{var} IN ({', '.join(map(term_n3, terms))}))"
-    return values(var, terms)
 
 
 def _readable(term: URIRef) -> tuple[str, str]:
