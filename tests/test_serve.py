@@ -70,6 +70,11 @@ def served(tmp_path: Path) -> Iterator[Served]:
     )
     port = free_port()
     log = tmp_path / "serve.log"
+    # A child inherits an ignored SIGINT across exec (the shell ignores it for a
+    # background job, as in `make test &`), and Python then never raises
+    # KeyboardInterrupt: give the child the default by handling it here.
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     with log.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "spacekg", "serve", "--host", "127.0.0.1", "--port", str(port),
