@@ -137,12 +137,22 @@ class Gatherer:
 
         A property with more than VALUE_LIMIT values shows its first VALUE_LIMIT,
         with its total and a query listing all (properties shown apart show all)."""
-        capped = self._over_limit(iri)
-        skip = f"FILTER(?p NOT IN ({', '.join(map(term_n3, capped))})) " if capped else ""
-        out = select(
-            self.store,
-            f"SELECT ?p ?o ?g WHERE {{ {values('s', [iri])} GRAPH ?g {{ ?s ?p ?o }} "
-            f"{skip}{self._published} }}",
+        capped, others = self._over_limit(iri)
+        # With a property capped, the others are named (subject and predicate as
+        # pairs, which every store looks up directly): a FILTER(?p NOT IN …) here
+        # hung on Virtuoso once it held many graphs.
+        anchor = (
+            f"VALUES (?s ?p) {{ {' '.join(f'({term_n3(iri)} {term_n3(q)})' for q in others)} }}"
+            if capped
+            else values("s", [iri])
+        )
+        out = (
+            select(
+                self.store,
+                f"SELECT ?p ?o ?g WHERE {{ {anchor} GRAPH ?g {{ ?s ?p ?o }} {self._published} }}",
+            )
+            if others or not capped
+            else []
         )
         facts: dict[tuple[URIRef, Node], set[Node]] = defaultdict(set)
         for row in out:
@@ -300,18 +310,20 @@ class Gatherer:
         )
         return {(r["s"], uri(r, "p")) for r in rows if integer(r, "inf") == 1}
 
-    def _over_limit(self, iri: URIRef) -> dict[URIRef, int]:
+    def _over_limit(self, iri: URIRef) -> tuple[dict[URIRef, int], list[URIRef]]:
         """The properties of `iri` with more than VALUE_LIMIT distinct values (those
-        shown apart left out), each with how many it has (one query)."""
+        shown apart left out), each with how many it has, and its other properties
+        (one query)."""
         rows = select(
             self.store,
             f"SELECT ?p (COUNT(DISTINCT ?o) AS ?n) WHERE {{ {values('s', [iri])} ?s ?p ?o }} "
             "GROUP BY ?p",
         )
         counts = {uri(r, "p"): integer(r, "n") for r in rows}
-        return {
+        capped = {
             p: n for p, n in sorted(counts.items()) if n > VALUE_LIMIT and p not in _SHOWN_APART
         }
+        return capped, sorted(p for p in counts if p not in capped)
 
     def _first_values(self, iri: URIRef, predicate: URIRef) -> list[Row]:
         """The first VALUE_LIMIT distinct values of `predicate` for `iri` (SPARQL order),
