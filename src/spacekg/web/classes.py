@@ -8,10 +8,10 @@ from werkzeug.exceptions import NotFound
 
 from spacekg.store.sparql_text import published_graphs_only
 from spacekg.vocab import SKG
-from spacekg.web.entity import Gatherer, only_inferred
+from spacekg.web.entity import Gatherer
 from spacekg.web.layout import current_urls
 from spacekg.web.ontology import usage
-from spacekg.web.rdfdata import integer, select, values
+from spacekg.web.rdfdata import integer, select, term_n3
 from spacekg.web.search import reader_languages
 from spacekg.web.state import app_state, current_store
 from spacekg.web.vocabulary import ontology_of
@@ -36,8 +36,9 @@ def class_page(name: str) -> str:
     total = usage(store)[0].get(cls, 0)
     rows = select(
         store,
-        f"SELECT ?s {only_inferred(iris.inferred_graph)} WHERE {{ {values('c', [cls])} "
-        f"GRAPH ?g {{ ?s <{RDF.type}> ?c }} {published_graphs_only(store, iris.graph_base)} }} "
+        f"SELECT ?s {only_inferred(iris.inferred_graph)} WHERE {{ "
+        f"GRAPH ?g {{ ?s <{RDF.type}> {term_n3(cls)} }} "
+        f"{published_graphs_only(store, iris.graph_base)} }} "
         "GROUP BY ?s ORDER BY ?s "
         f"LIMIT {PAGE} OFFSET {(page - 1) * PAGE}",
     )
@@ -61,3 +62,11 @@ def class_page(name: str) -> str:
         page=page,
         pages=max(1, -(-total // PAGE)),
     )
+
+
+def only_inferred(inferred: URIRef) -> str:
+    """The projection `?inf`: 1 when every graph ?g of the group is `inferred`, else 0.
+    Written with IF: Virtuoso gives a comparison as 1 or 0, not true or false. Keep
+    multi-row VALUES out of a query using it: Virtuoso (7.2.5) can plan the two into
+    a query that never ends (see entity.Gatherer._inferred_links)."""
+    return f"(MIN(IF(?g = <{inferred}>, 1, 0)) AS ?inf)"
