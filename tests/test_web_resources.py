@@ -149,13 +149,17 @@ def test_markup_in_the_data_shows_as_text(site: LiveServer, path: str) -> None:
     assert EVIL_LABEL not in html
 
 
+@pytest.mark.parametrize("sorted_by", ["spacekg", "store"])
 def test_a_hub_lists_the_articles_that_mention_it_most_and_links_the_rest(
-    tmp_path: Path, serve: Callable[[Any], str], monkeypatch: pytest.MonkeyPatch
+    sorted_by: str, tmp_path: Path, serve: Callable[[Any], str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A hub's page stays small however many articles mention it."""
+    """A hub's page stays small however many articles mention it; the order is the
+    same whether spacekg orders them or (past SORT_HERE_LIMIT) the store does."""
     from spacekg.web import create_app, entity
 
     monkeypatch.setattr(entity, "MENTION_LIMIT", 2)
+    if sorted_by == "store":
+        monkeypatch.setattr(entity, "SORT_HERE_LIMIT", 0)
     quads = page_quads()
     for n, mentions in enumerate((1, 3, 2)):  # three more articles, mentioning ESA 1-3 times
         article = IRIS.resource(f"article-more-{n}")
@@ -183,6 +187,54 @@ def test_a_hub_lists_the_articles_that_mention_it_most_and_links_the_rest(
     status, _, body = get(url + unescape(link), accept="application/sparql-results+json")
     assert status == 200
     assert len(json.loads(body)["results"]["bindings"]) == 4
+
+
+@pytest.mark.parametrize("sorted_by", ["spacekg", "store"])
+@pytest.mark.parametrize("kind", STORE_KINDS)
+def test_incoming_links_page_through_in_property_then_subject_order(
+    kind: str,
+    sorted_by: str,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    serve: Callable[[Any], str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pages of links to an entity follow ORDER BY ?p ?s across properties, whether
+    spacekg orders the links or (past SORT_HERE_LIMIT) the store does, and every
+    link is on exactly one page."""
+    from spacekg.web import entity
+
+    monkeypatch.setattr(entity, "INCOMING_PAGE", 3)
+    if sorted_by == "store":
+        monkeypatch.setattr(entity, "SORT_HERE_LIMIT", 0)
+    target = IRIS.resource("linked-target")
+    quads = page_quads()
+    links = []
+    # Added out of order; hasParticipant sorts before mentions, "a-" before "m-".
+    for name, predicate in [
+        ("z-mission", SKG.hasParticipant),
+        ("m-article", SKG.mentions),
+        ("a-mission", SKG.hasParticipant),
+        ("z-article", SKG.mentions),
+        ("b-article", SKG.mentions),
+        ("m-mission", SKG.hasParticipant),
+        ("a-article", SKG.mentions),
+    ]:
+        source = IRIS.resource(name)
+        quads.append((source, predicate, target, ARTICLE_GRAPH))
+        links.append((str(predicate), name))
+    site = serve_store(kind, request, tmp_path, serve, quads)
+
+    seen = []
+    for page in (1, 2, 3):
+        status, _, html = get(f"{site.url}/resource/linked-target?page={page}")
+        assert status == 200
+        assert f"Page {page} of 3" in html
+        table = html[html.index('id="incoming"') :].split("</table>")[0]
+        rows = table.split("<tbody>")[1].split("<tr>")[1:]
+        assert len(rows) == (3 if page < 3 else 1)
+        seen += [row.split('href="/resource/')[1].split('"')[0] for row in rows]
+    assert seen == [name for _, name in sorted(links)]
 
 
 def _property_values(html: str, label: str) -> str:
