@@ -293,3 +293,18 @@ def test_the_rules_reasoner_publishes_the_same_graph_as_owlrl(tmp_path: Path) ->
     key = lambda row: (row["s"], row["p"], row["o"])  # noqa: E731
     assert sorted(map(key, published["rules"])) == sorted(map(key, published["owlrl"]))
     assert published["owlrl"]
+
+
+def test_every_example_of_the_query_page_finds_answers_in_the_real_data(
+    real_store: Settings,
+) -> None:
+    """The examples name nothing from the data, yet each finds something in it."""
+    from spacekg.web import create_app
+    from spacekg.web.query_page import examples
+
+    with create_app(real_store).app_context():
+        queries = {example.title: example.query() for example in examples()}
+    store = open_published(real_store)
+    for title, query in queries.items():
+        answer = json.loads(store.query(query).serialize("json"))
+        assert answer["results"]["bindings"], title

@@ -82,11 +82,22 @@ GROUP BY ?property
 ORDER BY DESC(?triples)""",
         ),
         Example(
-            "Facts only reasoning knows about one mission",
+            "Facts only reasoning knows about the mission it adds most to",
             f"""SELECT ?subject ?property ?object WHERE {{
-  GRAPH <{inferred}> {{ ?subject ?property ?object }}
-  FILTER(?subject = <{app_state().settings.iris.resource("exomars")}>
-         || ?object = <{app_state().settings.iris.resource("exomars")}>)
+  {{
+    SELECT ?mission WHERE {{
+      ?mission a skg:Mission .
+      GRAPH <{inferred}> {{ ?mission ?p ?o }}
+    }}
+    GROUP BY ?mission
+    ORDER BY DESC(COUNT(*)) ?mission
+    LIMIT 1
+  }}
+  GRAPH <{inferred}> {{
+    {{ ?mission ?property ?object BIND(?mission AS ?subject) }}
+    UNION
+    {{ ?subject ?property ?mission BIND(?mission AS ?object) }}
+  }}
 }}
 LIMIT 200""",
         ),
