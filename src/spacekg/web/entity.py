@@ -142,8 +142,8 @@ class Gatherer:
         with its total and a query listing all (properties shown apart show all)."""
         capped, others = self._over_limit(iri)
         # With a property capped, the others are named (subject and predicate as
-        # pairs, which every store looks up directly): a FILTER(?p NOT IN …) here
-        # hung on Virtuoso once it held many graphs.
+        # pairs, which every store looks up directly), so the thousands of values
+        # a hub's capped property has are never read here.
         anchor = (
             f"VALUES (?s ?p) {{ {' '.join(f'({term_n3(iri)} {term_n3(q)})' for q in others)} }}"
             if capped
