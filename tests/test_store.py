@@ -8,13 +8,17 @@ store in tests/test_remote_store.py.
 
 from __future__ import annotations
 
+import csv
 import io
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import RDFS, XSD
 from rdflib.query import Result, ResultRow
 
 from spacekg.errors import QueryError, StoreError
@@ -160,6 +164,57 @@ def test_ask_results_parse_back_in_every_format(store_root: Path, fmt: Format) -
         assert data.strip().lower().endswith(b"true")
         return
     assert Result.parse(io.BytesIO(data), format=RDFLIB_NAMES[fmt.name]).askAnswer is True
+
+
+#: Terms that a line-based format must escape, and a blank node.
+AWKWARD = [
+    (BNode("b1"), RDFS.comment, Literal('two\nlines\tand "quotes" \\ é 🚀', lang="en")),
+    (BNode("b1"), RDFS.label, Literal("Роскосмос", lang="ru")),
+    (ESA, URIRef("https://example.org/founded"), Literal("1975-05-30", datatype=XSD.date)),
+    (ESA, RDFS.label, Literal("")),
+    (ROSCOSMOS, RDFS.seeAlso, BNode("b1")),
+]
+ALL_SOLUTIONS = (
+    "SELECT ?s ?p ?o ?none WHERE { ?s ?p ?o OPTIONAL { ?s <x:none> ?none } } ORDER BY ?s ?p ?o"
+)
+
+
+def _rows(data: bytes, fmt: str) -> list[object]:
+    if fmt == "csv":  # plain strings: the format keeps no term types
+        return list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))[1:]
+    engine = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML}
+    parsed = ox.parse_query_results(data, engine.get(fmt, ox.QueryResultsFormat.TSV))
+    return [tuple(solution) for solution in parsed]
+
+
+@pytest.mark.parametrize("fmt", RESULT_FORMATS, ids=lambda fmt: fmt.name)
+def test_a_limited_answer_is_the_first_solutions_of_the_whole(tmp_path: Path, fmt: Format) -> None:
+    publish(tmp_path, [(*triple, ARTICLE_GRAPH) for triple in AWKWARD], metadata={})
+    store = open_store(tmp_path)
+    whole = _rows(store.query(ALL_SOLUTIONS).serialize(fmt.name), fmt.name)
+    assert len(whole) == len(AWKWARD)
+    for limit in (0, 1, len(whole) - 1, len(whole), len(whole) + 1):
+        result = store.query(ALL_SOLUTIONS)
+        assert _rows(result.serialize(fmt.name, limit=limit), fmt.name) == whole[:limit]
+        assert result.truncated == (limit < len(whole)), limit
+
+
+@pytest.mark.parametrize("fmt", ["ttl", "nt", "jsonld"])
+def test_a_limited_graph_answer_holds_that_many_of_its_triples(tmp_path: Path, fmt: str) -> None:
+    publish(tmp_path, [(*triple, ARTICLE_GRAPH) for triple in AWKWARD], metadata={})
+    store = open_store(tmp_path)
+    whole = parse_graph_data(store.query("CONSTRUCT WHERE { ?s ?p ?o }").serialize(fmt), fmt)
+    assert len(whole) == len(AWKWARD)
+    for limit in (0, 1, len(whole), len(whole) + 1):
+        result = store.query("CONSTRUCT WHERE { ?s ?p ?o }")
+        part = parse_graph_data(result.serialize(fmt, limit=limit), fmt)
+        assert len(part) == min(limit, len(whole)) and part <= whole, limit
+        assert result.truncated == (limit < len(whole)), limit
+
+
+def parse_graph_data(data: bytes, fmt: str) -> set[ox.Triple]:
+    engine = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES}
+    return {quad.triple for quad in ox.parse(data, engine.get(fmt, ox.RdfFormat.JSON_LD))}
 
 
 def test_a_format_that_does_not_suit_the_result_is_refused(store_root: Path) -> None:

@@ -123,23 +123,65 @@ class OxigraphResult:
             return data
         assert isinstance(raw, ox.QuerySolutions)
         assert isinstance(chosen.engine, ox.QueryResultsFormat)
-        # pyoxigraph cannot write a slice of its solutions, but it reads SPARQL
-        # JSON back as solutions it can write in any format: so the slice goes
-        # through JSON, which we can write ourselves.
-        names = [var.value for var in raw.variables]
-        rows = self._take(raw, limit)
-        document = {
-            "head": {"vars": names},
-            "results": {"bindings": [_binding(names, row) for row in rows]},
-        }
-        as_json = json.dumps(document, ensure_ascii=False).encode("utf-8")
-        if chosen.engine == ox.QueryResultsFormat.JSON:
-            return as_json
-        solutions = ox.parse_query_results(as_json, format=ox.QueryResultsFormat.JSON)
+        # pyoxigraph cannot write a slice of its solutions, but its TSV writer writes
+        # a line per solution and stops the query when its output refuses more; and
+        # TSV, which writes every term as Turtle does, reads back as solutions it can
+        # write in any format. So the first `limit` never become Python objects (which
+        # cost 5 µs a row: 3.5 ms of a 700-row answer).
+        sink = _LineSink(limit + 1)  # the header line, then a line per solution
+        try:
+            raw.serialize(sink, format=ox.QueryResultsFormat.TSV)
+        except Exception:
+            if not sink.full:  # the writer passes on what the sink raised, as it is
+                raise
+        self.truncated = sink.full
+        if chosen.engine == ox.QueryResultsFormat.TSV:
+            return sink.data
+        solutions = ox.parse_query_results(sink.data, format=ox.QueryResultsFormat.TSV)
         assert isinstance(solutions, ox.QuerySolutions)
         data = solutions.serialize(format=chosen.engine)
         assert data is not None
         return data
+
+
+class _SinkFull(Exception):
+    """Raised by a _LineSink to stop the writer that fills it."""
+
+
+class _LineSink:
+    """A binary output for a line-based writer that keeps its first `lines` lines and
+    refuses (raises _SinkFull) the first byte past them: the writer writes a line
+    only once it has what goes on it, so `full` means there was more."""
+
+    def __init__(self, lines: int) -> None:
+        self._room = lines
+        self._parts: list[bytes] = []
+        self.full = False
+
+    def write(self, chunk: bytes | bytearray | memoryview) -> int:
+        if self.full:  # the writer may try again (Rust's BufWriter does when dropped)
+            raise _SinkFull
+        written = bytes(chunk)
+        if not written:
+            return 0
+        count = written.count(b"\n")
+        if count < self._room or (count == self._room and written.endswith(b"\n")):
+            self._room -= count
+            self._parts.append(written)
+            return len(written)
+        end = -1
+        for _ in range(self._room):  # keep this chunk up to the last line that fits
+            end = written.index(b"\n", end + 1)
+        self._parts.append(written[: end + 1])
+        self.full = True
+        raise _SinkFull
+
+    def flush(self) -> None:
+        pass
+
+    @property
+    def data(self) -> bytes:
+        return b"".join(self._parts)
 
 
 _Item2 = TypeVar("_Item2", ox.QuerySolution, ox.Triple)
