@@ -11,7 +11,7 @@ import json
 from collections.abc import Collection, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar, cast
 
 import pyoxigraph as ox
 
@@ -130,7 +130,7 @@ class OxigraphResult:
         # cost 5 µs a row: 3.5 ms of a 700-row answer).
         sink = _LineSink(limit + 1)  # the header line, then a line per solution
         try:
-            raw.serialize(sink, format=ox.QueryResultsFormat.TSV)
+            raw.serialize(cast(IO[bytes], sink), format=ox.QueryResultsFormat.TSV)
         except Exception:
             if not sink.full:  # the writer passes on what the sink raised, as it is
                 raise
@@ -151,7 +151,8 @@ class _SinkFull(Exception):
 class _LineSink:
     """A binary output for a line-based writer that keeps its first `lines` lines and
     refuses (raises _SinkFull) the first byte past them: the writer writes a line
-    only once it has what goes on it, so `full` means there was more."""
+    only once it has what goes on it, so `full` means there was more. (Oxigraph's
+    writers call only `write` and `flush` of the IO[bytes] they are given.)"""
 
     def __init__(self, lines: int) -> None:
         self._room = lines
