@@ -21,11 +21,11 @@ from rdflib import RDFS, XSD, BNode, Literal, URIRef
 from rdflib.query import Result, ResultRow
 
 from spacekg.errors import QueryError, QueryLimitError, StoreError
-from spacekg.store import Change, QueryKind, open_target, store_handle
+from spacekg.store import Change, QueryKind, open_target, remote_target, store_handle
 from spacekg.store.formats import DUMP_FORMATS, GRAPH_FORMATS, RESULT_FORMATS, Format
 from spacekg.store.policy import GraphUse, graph_use
-from spacekg.store.remote import BUILD_GRAPH, STAGING, RemoteHandle, RemoteStore
-from spacekg.store.remote_http import RemoteConfig
+from spacekg.store.remote import BUILD_GRAPH, STAGING, Reader, RemoteHandle, RemoteStore
+from spacekg.store.remote_http import Connection, RemoteConfig
 from spacekg.store.remote_target import RemoteTarget
 from spacekg.store.sparql_text import sparql_string
 from spacekg.vocab import SKG
@@ -49,6 +49,7 @@ from tests.roundtrip import (
     union_graph,
 )
 from tests.stores import (
+    VIRTUOSO_UNION_GRAPH,
     StoreUnderTest,
     any_store,
     emptied,
@@ -178,6 +179,76 @@ def test_a_new_publish_replaces_every_graph(any_store: StoreUnderTest) -> None:
     assert store.named_graphs() == [str(REFERENCE_GRAPH)]
     assert values(any_store, ALL_TRIPLES) == [["2"]]
     assert dataset_quads(any_store) == expected_quads(sample_quads()[:2])
+
+
+def stored_graphs(store: StoreUnderTest) -> dict[str, int]:
+    """Triples per graph of everything in a remote store, the store's own graphs left
+    out: what a user of the store itself sees, not only what spacekg publishes."""
+    assert store.endpoint is not None
+    config = RemoteConfig.from_settings(store.settings())
+    rows = Reader(config).rows(
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    )
+    ignored = {*store.endpoint.system_graphs, BUILD_GRAPH}
+    return {str(g.value): int(n.value) for g, n in rows if str(g.value) not in ignored}
+
+
+def broken_after(quads: list[Quad]) -> Iterator[Quad]:
+    yield from quads
+    raise RuntimeError("the build broke midway")
+
+
+def test_a_failed_first_publish_leaves_nothing_behind(
+    remote_store: StoreUnderTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first publish loads graphs where they belong (nothing to keep readers on):
+    when it fails, they go again, and the store is as empty as before."""
+    monkeypatch.setattr(remote_target, "FLUSH_TRIPLES", 2)  # load before the failure
+    with pytest.raises(RuntimeError, match="midway"):
+        remote_store.publish(broken_after(sample_quads()))
+    assert remote_store.version() is None
+    assert stored_graphs(remote_store) == {}
+    remote_store.publish(sample_quads()[:2])
+    assert dataset_quads(remote_store) == expected_quads(sample_quads()[:2])
+    assert_counts_are_right(remote_store)
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["first-publish", "later-publish"])
+def test_graphs_an_interrupted_publish_left_are_dropped_by_the_next(
+    remote_store: StoreUnderTest, monkeypatch: pytest.MonkeyPatch, first: bool
+) -> None:
+    """A publish killed midway cannot clean up (here: its clean-up is taken away);
+    the next publish drops what it had loaded, under spacekg's names or staging ones."""
+    if not first:
+        remote_store.publish(sample_quads()[:2])
+    before = stored_graphs(remote_store)
+    loaded = (ESA, RDFS.comment, Literal("left behind"), IRIS.article_graph("left-behind"))
+    with monkeypatch.context() as patch:
+        patch.setattr(remote_target, "FLUSH_TRIPLES", 2)  # load before the failure
+        patch.setattr(RemoteTarget, "_drop_quietly", lambda *args, **kwargs: None)
+        with pytest.raises(RuntimeError, match="midway"):
+            remote_store.publish(broken_after([*sample_quads(), loaded]))
+    assert stored_graphs(remote_store) != before  # something was left behind
+    remote_store.publish(sample_quads()[:2])
+    assert dataset_quads(remote_store) == expected_quads(sample_quads()[:2])
+    expected = {str(REFERENCE_GRAPH): 2}
+    if remote_store.kind == "virtuoso":
+        expected[VIRTUOSO_UNION_GRAPH] = 2
+    assert stored_graphs(remote_store) == expected
+    assert_counts_are_right(remote_store)
+
+
+def test_a_first_publish_replaces_what_a_graph_of_the_same_name_held(
+    remote_store: StoreUnderTest,
+) -> None:
+    """Loading in place must not merge a build with what the store held under a
+    graph's name before (as a staged publish's MOVE would not)."""
+    config = RemoteConfig.from_settings(remote_store.settings())
+    stray = f"<{ESA}> <{RDFS.comment}> {sparql_string('not from this build')}"
+    Connection(config).update(f"INSERT DATA {{ GRAPH <{REFERENCE_GRAPH}> {{ {stray} }} }}")
+    remote_store.publish()
+    assert dataset_quads(remote_store) == expected_quads(sample_quads())
+    assert_counts_are_right(remote_store)
 
 
 def no_staging_graphs(store: StoreUnderTest) -> bool:
@@ -556,7 +627,6 @@ def test_a_failed_apply_changes_nothing(
         )
     remote_store.publish()
     before = dataset_quads(remote_store), remote_store.version()
-    from spacekg.store import remote_target
 
     write = remote_target._ChangeWriter.write
 

@@ -106,6 +106,8 @@ STORE = "https://w3id.org/spacekg/store#"
 BUILD_GRAPH = STORE + "build"
 VERSION = STORE + "version"
 RECORD = STORE + "record"
+#: Links the build graph to each graph a publish is loading (see remote_target).
+LOADING = STORE + "loading"
 #: A graph nothing is ever written to: an empty part of a protocol dataset.
 EMPTY_GRAPH = STORE + "empty"
 #: Graphs a publish or an ingest loads before moving them into place.

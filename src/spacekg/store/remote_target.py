@@ -13,6 +13,19 @@ the staging graphs. On a store whose default graph is already the union
 (`store_default_graph = union`) staging graphs would show through it, so
 there the whole dataset goes in one update request instead.
 
+**The first publish** (no build record in the store) has no old dataset to
+keep readers on: readers are told nothing is published until the record
+exists. So each graph is loaded where it belongs and the union built in
+place, and the record, written last, publishes them; a failure drops what
+was loaded. That skips the copy into place, the costliest part of a publish
+on Virtuoso and Oxigraph server (see the README's Performance section).
+
+**Graphs being loaded are listed in the build graph** (`LOADING`), each
+before its first triple is sent, and the list is removed with the record's
+replacement. A publish that died without cleaning up (a killed process)
+leaves its list behind, and the next publish drops the graphs on it before
+it starts. One publisher at a time, as ever.
+
 **apply()** is one SPARQL Update request too: graphs replaced, triples deleted
 and inserted, the union kept (a triple leaves it when no named graph holds it
 any more, checked by the store itself), the graph list and record updated.
@@ -38,7 +51,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -51,6 +64,7 @@ from spacekg.store.base import Change, Quad, Triple
 from spacekg.store.publish import RESERVED_METADATA, _term
 from spacekg.store.remote import (
     BUILD_GRAPH,
+    LOADING,
     RECORD,
     STAGING,
     VERSION,
@@ -89,6 +103,10 @@ class RemoteTarget:
         record = {**metadata, "version": version, "built_at": _now()}
         if self.config.default_graph == "union":
             self._publish_in_one_request(quads, old, version, record)
+            return version
+        self._drop_leftovers()
+        if published is None:
+            self._publish_in_place(quads, version, record)
         else:
             self._publish_staged(quads, old, version, record)
         return version
@@ -126,24 +144,14 @@ class RemoteTarget:
     ) -> None:
         prefix = f"{STAGING}{secrets.token_hex(6)}/"
         union = f"{prefix}union"
-        loader = _Loader(self, prefix)
+        loader = _Loader(self, lambda graph, index: f"{prefix}{index}")
         try:
             staged = loader.load(quads)
-            for batch in _batches(list(staged.values())):
-                self._connection.update(
-                    " ;\n".join(f"ADD SILENT GRAPH <{graph}> TO GRAPH <{union}>" for graph in batch)
-                )
-            counted = self._reader.count_graphs(list(staged.values()))
-            graphs = {graph: counted[staging] for graph, staging in sorted(staged.items())}
+            self._add_all(list(staged.values()), f"GRAPH <{union}>")
             [[triples]] = self._reader.rows(
                 f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{union}> {{ ?s ?p ?o }} }}"
             )
-            record = {
-                **record,
-                "quads": sum(graphs.values()),
-                "triples": int(triples.value),
-                "graphs": graphs,
-            }
+            record = self._counted(record, staged, int(triples.value))
             target = self._union_target()
             operations = [f"DROP SILENT GRAPH <{graph}>" for graph in old if graph not in staged]
             operations += [
@@ -158,8 +166,58 @@ class RemoteTarget:
             for start in range(0, len(operations), size):
                 self._connection.update(" ;\n".join(operations[start : start + size]))
         except BaseException:
-            self._drop_quietly([*loader.staging_graphs(), union])
+            self._drop_quietly([*loader.loaded_graphs(), union])
             raise
+
+    def _publish_in_place(
+        self, quads: Iterable[Quad], version: str, record: dict[str, Any]
+    ) -> None:
+        """The first publish: every graph loaded where it belongs (see the module docstring)."""
+        target = self._union_target()
+        # Graphs are emptied as they are listed: a graph of the same name may hold
+        # someone else's triples, which a staged publish would have replaced too.
+        loader = _Loader(self, lambda graph, index: graph, replace=True)
+        try:
+            self._connection.update(f"CLEAR SILENT {target}")
+            loaded = loader.load(quads)
+            self._add_all(list(loaded), target)
+            record = self._counted(record, loaded, self._reader.count_union())
+            self._connection.update(" ;\n".join(_record_operations(version, record)))
+        except BaseException:
+            self._drop_quietly(loader.loaded_graphs(), also=[f"CLEAR SILENT {target}"])
+            raise
+
+    def _add_all(self, graphs: list[str], target: str) -> None:
+        """Copy `graphs` into `target` (the union), a batch of graphs per request."""
+        for batch in _batches(graphs):
+            self._connection.update(
+                " ;\n".join(f"ADD SILENT GRAPH <{graph}> TO {target}" for graph in batch)
+            )
+
+    def _counted(
+        self, record: dict[str, Any], loaded: Mapping[str, str], triples: int
+    ) -> dict[str, Any]:
+        """`record` with the counts of what was loaded (graph -> where it was loaded)."""
+        counted = self._reader.count_graphs(list(loaded.values()))
+        graphs = {graph: counted[where] for graph, where in sorted(loaded.items())}
+        return {**record, "quads": sum(graphs.values()), "triples": triples, "graphs": graphs}
+
+    def _drop_leftovers(self) -> None:
+        """Drop the graphs an interrupted publish listed as loading, and the list."""
+        rows = self._reader.rows(
+            f"SELECT ?g WHERE {{ GRAPH <{BUILD_GRAPH}> {{ <{BUILD_GRAPH}> <{LOADING}> ?g }} }}"
+        )
+        leftovers = sorted(str(graph.value) for [graph] in rows)
+        if not leftovers:
+            return
+        log.warning(
+            "dropping %d graphs an interrupted publish left in %s",
+            len(leftovers),
+            self.config.where,
+        )
+        for batch in _batches(leftovers):
+            self._connection.update(" ;\n".join(_drop(graph) for graph in batch))
+        self._connection.update(_unlist_loading())
 
     def _publish_in_one_request(
         self, quads: Iterable[Quad], old: list[str], version: str, record: dict[str, Any]
@@ -244,51 +302,80 @@ class RemoteTarget:
         entering = len(added - in_union) + len(added_blank)
         return graphs, int(before["triples"]) + entering - (len(leaving) - len(kept)) - left_blank
 
-    def _drop_quietly(self, graphs: list[str]) -> None:
-        """Drop staging graphs after a failure, never hiding the failure itself."""
+    def _drop_quietly(self, graphs: list[str], also: Collection[str] = ()) -> None:
+        """Drop the graphs a failed publish loaded (and run the operations `also`),
+        never hiding the failure itself. What cannot be dropped stays listed as
+        loading, for the next publish to drop."""
         try:
             for batch in _batches(graphs):
                 self._connection.update(" ;\n".join(_drop(graph) for graph in batch))
+            self._connection.update(" ;\n".join([*also, _unlist_loading()]))
         except StoreError as exc:
-            log.warning("could not drop staging graphs under %s: %s", STAGING, exc)
+            log.warning(
+                "could not drop the graphs a failed publish loaded into %s (the next "
+                "publish drops them): %s",
+                self.config.where,
+                exc,
+            )
 
 
 class _Loader:
-    """Loads a stream of quads into staging graphs, a bounded batch at a time."""
+    """Loads a stream of quads into the graphs `where(graph, index)` names (index:
+    the graph's place in the stream), a bounded batch at a time, listing each of
+    them as loading before its first triple is sent (see the module docstring).
+    With `replace`, listing a graph also empties it."""
 
-    def __init__(self, target: RemoteTarget, prefix: str) -> None:
+    def __init__(
+        self, target: RemoteTarget, where: Callable[[str, int], str], *, replace: bool = False
+    ) -> None:
         self._connection = target._connection
         self._gsp = bool(target.config.graph_store_url)
-        self._prefix = prefix
-        self._staged: dict[str, str] = {}  # graph -> its staging graph
-        self._buffers: dict[str, list[ox.Triple]] = {}  # staging graph -> triples
+        self._where = where
+        self._replace = replace
+        self._loaded: dict[str, str] = {}  # graph -> where it is loaded
+        self._unlisted: list[str] = []  # named, not yet listed as loading
+        self._buffers: dict[str, list[ox.Triple]] = {}  # target graph -> triples
         self._buffered = 0
         self._blank: dict[str, list[ox.Triple]] = {}
 
     def load(self, quads: Iterable[Quad]) -> dict[str, str]:
-        """Load every quad; return each graph with its staging graph."""
+        """Load every quad; return each graph with the graph it was loaded into."""
         for graph, triple in _checked_quads(quads):
-            staging = self._staged.get(graph)
-            if staging is None:
-                staging = self._staged[graph] = f"{self._prefix}{len(self._staged)}"
+            where = self._loaded.get(graph)
+            if where is None:
+                where = self._loaded[graph] = self._where(graph, len(self._loaded))
+                self._unlisted.append(where)
             if _has_blank_node(triple):
                 # Loaded together at the end, in one request: a blank node shared by
                 # triples (or graphs) must stay one node.
-                self._blank.setdefault(staging, []).append(triple)
+                self._blank.setdefault(where, []).append(triple)
                 continue
-            self._buffers.setdefault(staging, []).append(triple)
+            self._buffers.setdefault(where, []).append(triple)
             self._buffered += 1
             if self._buffered >= FLUSH_TRIPLES:
                 self._flush()
         self._flush()
+        self._list()
         if self._blank:
             self._connection.update(_insert_blank_nodes(self._blank.items()))
-        return dict(self._staged)
+        return dict(self._loaded)
 
-    def staging_graphs(self) -> list[str]:
-        return list(self._staged.values())
+    def loaded_graphs(self) -> list[str]:
+        """Every graph this loader has written to, or may have."""
+        return list(self._loaded.values())
+
+    def _list(self) -> None:
+        """List the graphs named since the last call as loading (and empty them)."""
+        for batch in _batches(self._unlisted):
+            operations = [_drop(graph) for graph in batch] if self._replace else []
+            listed = ", ".join(f"<{graph}>" for graph in batch)
+            listing = f"<{BUILD_GRAPH}> <{LOADING}> {listed}"
+            operations.append(f"INSERT DATA {{ GRAPH <{BUILD_GRAPH}> {{ {listing} }} }}")
+            self._connection.update(" ;\n".join(operations))
+        self._unlisted = []
 
     def _flush(self) -> None:
+        self._list()
         if self._gsp:
             for staging, triples in self._buffers.items():
                 data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
@@ -413,6 +500,10 @@ def _record_operations(version: str, record: Mapping[str, Any]) -> list[str]:
         f"DELETE WHERE {{ GRAPH <{BUILD_GRAPH}> {{ <{BUILD_GRAPH}> ?p ?o }} }}",
         f"INSERT DATA {{\n{_record_data(version, record)}}}",
     ]
+
+
+def _unlist_loading() -> str:
+    return f"DELETE WHERE {{ GRAPH <{BUILD_GRAPH}> {{ <{BUILD_GRAPH}> <{LOADING}> ?g }} }}"
 
 
 def _drop(graph: str) -> str:
