@@ -105,6 +105,16 @@ def sparql_table(sparql: dict[str, Any], levels: tuple[int, ...]) -> list[str]:
     lines = ["SPARQL latency (ms) and throughput, c1 = 1 client, c8 = 8 concurrent clients"]
     lines += _table(header, rows, digits=2)
     lines += ratio_table(sparql, levels)
+    for engine, figures in engines.items():
+        if "build_seconds" in figures:
+            stages = ", ".join(
+                f"{stage} {_num(seconds)}"
+                for stage, seconds in figures.get("build_stages", {}).items()
+            )
+            lines.append(
+                f"  {engine}: `spacekg build` into the empty store took "
+                f"{_num(figures['build_seconds'])} s" + (f" ({stages})" if stages else "")
+            )
     for engine, reason in sparql.get("skipped", {}).items():
         lines.append(f"  {engine}: not measured: {reason}")
     return lines

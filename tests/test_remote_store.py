@@ -198,6 +198,25 @@ def broken_after(quads: list[Quad]) -> Iterator[Quad]:
     raise RuntimeError("the build broke midway")
 
 
+@pytest.mark.parametrize("graph_store", [True, False], ids=["graph-store", "sparql-update"])
+def test_first_and_later_publishes_hold_the_graphs_and_their_union(
+    remote_store: StoreUnderTest, monkeypatch: pytest.MonkeyPatch, graph_store: bool
+) -> None:
+    """Loaded in place (first) or staged (later), through the Graph Store Protocol or
+    SPARQL Update, in several batches: the graphs, and a union with each triple once
+    (blank nodes included: one node in its graph and in the union)."""
+    if not graph_store:
+        remote_store.overrides["store_graph_store_url"] = ""
+    monkeypatch.setattr(remote_target, "FLUSH_TRIPLES", 3)
+    for quads in (sample_quads(), [*sample_quads()[4:], *numbered_graphs(5)]):
+        remote_store.publish(quads)
+        assert dataset_quads(remote_store) == expected_quads(quads)
+        assert_counts_are_right(remote_store)
+        unions = {(_show(s), _show(p), _show(o)) for s, p, o, _ in quads}
+        assert values(remote_store, ALL_TRIPLES) == [[str(len(unions))]]
+        assert no_staging_graphs(remote_store)
+
+
 def test_a_failed_first_publish_leaves_nothing_behind(
     remote_store: StoreUnderTest, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -327,15 +327,17 @@ class Connection:
         separator = "&" if "?" in self.config.graph_store_url else "?"
         return f"{self.config.graph_store_url}{separator}{query}"
 
-    def post_graph(self, graph: str, ntriples: bytes) -> None:
-        """Add N-Triples to `graph` (Graph Store POST: merged into what it holds)."""
+    def post_graph(self, graph: str | None, ntriples: bytes) -> None:
+        """Add N-Triples to `graph` (None: the default graph; a Graph Store POST:
+        merged into what it holds)."""
         request = urllib.request.Request(
             self.graph_url(graph),
             data=ntriples,
             method="POST",
             headers={"Content-Type": "application/n-triples; charset=utf-8"},
         )
-        with self.open(request, self.config.timeout, f"loading <{graph}>") as response:
+        what = f"loading <{graph or 'the default graph'}>"
+        with self.open(request, self.config.timeout, what) as response:
             response.read()
 
     def get_graph(self, graph: str | None) -> HTTPResponse:
