@@ -217,6 +217,22 @@ def test_first_and_later_publishes_hold_the_graphs_and_their_union(
         assert no_staging_graphs(remote_store)
 
 
+def test_a_big_graph_loads_through_sparql_update(remote_store: StoreUnderTest) -> None:
+    """Without a Graph Store endpoint a build loads by INSERT DATA, in requests and
+    blocks every store parses (Virtuoso's compiler fails past ~5,000 triples in one
+    block, and past 32,767 lines in one request)."""
+    remote_store.overrides["store_graph_store_url"] = ""
+    size = 24_000
+    quads = [
+        (IRIS.resource(f"thing-{n}"), RDFS.label, Literal(f"thing {n}"), ARTICLE_GRAPH)
+        for n in range(size)
+    ]
+    for _ in range(2):  # the first publish, in place, then a staged one
+        remote_store.publish(quads)
+        assert remote_store.open().metadata["graphs"] == {str(ARTICLE_GRAPH): size}
+        assert values(remote_store, ALL_TRIPLES) == [[str(size)]]
+
+
 def test_a_failed_first_publish_leaves_nothing_behind(
     remote_store: StoreUnderTest, monkeypatch: pytest.MonkeyPatch
 ) -> None:

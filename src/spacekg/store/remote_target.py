@@ -80,6 +80,12 @@ log = logging.getLogger(__name__)
 
 #: Triples held in memory while loading before they are sent (a few MB of text).
 FLUSH_TRIPLES = 50_000
+#: Triples per SPARQL Update request when loading without a Graph Store endpoint
+#: (the union's copy included), and per GRAPH block of any request. Virtuoso 7.2's
+#: SPARQL compiler fails past about 5,000 triples in one block ("memory
+#: exhausted") and past 32,767 lines in one request (a syntax error).
+UPDATE_TRIPLES = 10_000
+BLOCK_TRIPLES = 1_000
 #: Operations per update request when staging graphs are merged or dropped.
 _BATCH = 500
 
@@ -346,6 +352,8 @@ class _Loader:
         self._unlisted: list[str] = [] if union is None else [union]  # not yet listed
         self._buffers: dict[str, list[ox.Triple]] = {}  # target graph -> triples
         self._buffered = 0
+        # Without a Graph Store endpoint every triple is sent twice in one request.
+        self._flush_at = FLUSH_TRIPLES if self._gsp else min(FLUSH_TRIPLES, UPDATE_TRIPLES // 2)
         self._blank: dict[str, list[ox.Triple]] = {}
 
     def load(self, quads: Iterable[Quad]) -> dict[str, str]:
@@ -362,7 +370,7 @@ class _Loader:
                 continue
             self._buffers.setdefault(where, []).append(triple)
             self._buffered += 1
-            if self._buffered >= FLUSH_TRIPLES:
+            if self._buffered >= self._flush_at:
                 self._flush()
         self._flush()
         self._list()
@@ -493,11 +501,18 @@ class _ChangeWriter:
 # --- SPARQL text --------------------------------------------------------------------
 
 
-def _quad_data(graphs: Iterable[tuple[str, Iterable[ox.Triple]]]) -> str:
-    """QuadData: a GRAPH block of triples per graph."""
-    return "".join(
-        f"GRAPH <{graph}> {{\n{''.join(map(triple_text, triples))}}}\n" for graph, triples in graphs
-    )
+def _quad_data(
+    graphs: Iterable[tuple[str, Iterable[ox.Triple]]], block: int | None = BLOCK_TRIPLES
+) -> str:
+    """QuadData: GRAPH blocks of at most `block` triples (None: one block per graph)."""
+    blocks = []
+    for graph, triples in graphs:
+        listed = list(triples)
+        size = block or len(listed) or 1
+        for start in range(0, len(listed), size):
+            text = "".join(map(triple_text, listed[start : start + size]))
+            blocks.append(f"GRAPH <{graph}> {{\n{text}}}\n")
+    return "".join(blocks)
 
 
 def _insert_blank_nodes(graphs: Iterable[tuple[str, Iterable[ox.Triple]]]) -> str:
@@ -505,9 +520,11 @@ def _insert_blank_nodes(graphs: Iterable[tuple[str, Iterable[ox.Triple]]]) -> st
     means what INSERT DATA means (each label one fresh node) and which Virtuoso takes
     blank nodes in (its INSERT DATA refuses them). One operation per graph: Virtuoso
     fails a template with blank nodes in two graphs, so a blank node shared by two
-    graphs becomes two nodes (spacekg's graphs share none)."""
+    graphs becomes two nodes (spacekg's graphs share none). One block per graph: a
+    label names one node across a template, but not every store may agree."""
     return " ;\n".join(
-        f"INSERT {{\n{_quad_data([(graph, triples)])}}} WHERE {{}}" for graph, triples in graphs
+        f"INSERT {{\n{_quad_data([(graph, triples)], None)}}} WHERE {{}}"
+        for graph, triples in graphs
     )
 
 
