@@ -336,7 +336,7 @@ class Connection:
             method="POST",
             headers={"Content-Type": "application/n-triples; charset=utf-8"},
         )
-        what = f"loading <{graph or 'the default graph'}>"
+        what = f"loading <{graph}>" if graph else "loading the default graph"
         with self.open(request, self.config.timeout, what) as response:
             response.read()
 
