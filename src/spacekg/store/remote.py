@@ -309,18 +309,6 @@ class Reader:
         record["version"] = _text(rows[0][0])
         return record
 
-    def holding(self, graphs: Sequence[str]) -> set[str]:
-        """Which of `graphs` hold a triple (listing every graph of a store can take
-        Virtuoso minutes; asking about these takes it 0.2 s per 500)."""
-        held: set[str] = set()
-        for start in range(0, len(graphs), _VALUES_BATCH):
-            values = " ".join(f"<{graph}>" for graph in graphs[start : start + _VALUES_BATCH])
-            sparql = (
-                f"SELECT DISTINCT ?g WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}"
-            )
-            held.update(str(graph.value) for [graph] in self.rows(sparql))
-        return held
-
     def count_graphs(self, graphs: Sequence[str]) -> dict[str, int]:
         """The number of triples in each of `graphs` (0 for a graph that does not exist)."""
         counts = dict.fromkeys(graphs, 0)

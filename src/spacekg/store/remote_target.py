@@ -213,8 +213,7 @@ class RemoteTarget:
             len(leftovers),
             self.config.where,
         )
-        for batch in _batches(leftovers):
-            self._connection.update(" ;\n".join(_drop(graph) for graph in batch))
+        self._drop_all(leftovers)
         self._connection.update(_unlist_loading())
 
     def _publish_in_one_request(
@@ -300,13 +299,16 @@ class RemoteTarget:
         entering = len(added - in_union) + len(added_blank)
         return graphs, int(before["triples"]) + entering - (len(leaving) - len(kept)) - left_blank
 
+    def _drop_all(self, graphs: list[str]) -> None:
+        for batch in _batches(graphs):
+            self._connection.update(" ;\n".join(_drop(graph) for graph in batch))
+
     def _drop_quietly(self, graphs: list[str], also: Collection[str] = ()) -> None:
         """Drop the graphs a failed publish loaded (and run the operations `also`),
         never hiding the failure itself. What cannot be dropped stays listed as
         loading, for the next publish to drop."""
         try:
-            for batch in _batches(graphs):
-                self._connection.update(" ;\n".join(_drop(graph) for graph in batch))
+            self._drop_all(graphs)
             self._connection.update(" ;\n".join([*also, _unlist_loading()]))
         except StoreError as exc:
             log.warning(
@@ -390,8 +392,8 @@ class _Loader:
     def _list(self) -> None:
         """List the graphs named since the last call as loading (and empty them)."""
         for batch in _batches(self._unlisted):
-            held = self._reader.holding(batch) if self._replace else set()
-            operations = [_drop(graph) for graph in batch if graph in held]
+            counted = self._reader.count_graphs(batch) if self._replace else {}
+            operations = [_drop(graph) for graph in batch if counted.get(graph)]
             listed = ", ".join(f"<{graph}>" for graph in batch)
             listing = f"<{BUILD_GRAPH}> <{LOADING}> {listed}"
             operations.append(f"INSERT DATA {{ GRAPH <{BUILD_GRAPH}> {{ {listing} }} }}")
