@@ -217,6 +217,79 @@ def test_first_and_later_publishes_hold_the_graphs_and_their_union(
         assert no_staging_graphs(remote_store)
 
 
+def kept_and_loaded(caplog: pytest.LogCaptureFixture) -> tuple[int, int]:
+    """(graphs loaded, graphs left as they were) by the last staged publish, as its log
+    line says."""
+    [message] = [
+        record.getMessage() for record in caplog.records if "left as they were" in record.message
+    ][-1:]
+    loaded, _, rest = message.partition(" graphs loaded into ")
+    return int(loaded), int(rest.split(", ")[-1].split()[0])
+
+
+@pytest.mark.parametrize("graph_store", [True, False], ids=["graph-store", "sparql-update"])
+def test_a_later_publish_leaves_the_graphs_that_did_not_change(
+    remote_store: StoreUnderTest,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    graph_store: bool,
+) -> None:
+    """A rebuild loads only the graphs whose triples changed (a graph with blank nodes
+    counts as changed: their labels differ from build to build), drops the graphs
+    gone, and still holds every graph and their union afterwards."""
+    if not graph_store:
+        remote_store.overrides["store_graph_store_url"] = ""
+    monkeypatch.setattr(remote_target, "FLUSH_TRIPLES", 3)
+    caplog.set_level("INFO", logger=remote_target.__name__)
+    first = [*sample_quads(), *numbered_graphs(5)]
+    remote_store.publish(first)
+    # a0 changes, a4 goes, a5 is new; the article graph has a blank node; the rest stay.
+    changed = (IRIS.resource("thing-0"), RDFS.comment, Literal("changed"), IRIS.article_graph("a0"))
+    later = [*sample_quads(), changed, *numbered_graphs(6)[:4], numbered_graphs(6)[5]]
+    for quads, loaded in ((later, 3), (later, 1)):  # a0, a5, the article graph; the article
+        remote_store.publish(quads)
+        assert kept_and_loaded(caplog) == (loaded, 8 - loaded)
+        assert dataset_quads(remote_store) == expected_quads(quads)
+        assert_counts_are_right(remote_store)
+        unions = {(_show(s), _show(p), _show(o)) for s, p, o, _ in quads}
+        assert values(remote_store, ALL_TRIPLES) == [[str(len(unions))]]
+        assert no_staging_graphs(remote_store)
+
+
+def test_a_graph_the_stream_comes_back_to_is_loaded_whole(
+    remote_store: StoreUnderTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Builds send one graph after another, but nothing else has to: a graph left as it
+    was and then continued later in the stream ends up holding all its triples."""
+    monkeypatch.setattr(remote_target, "FLUSH_TRIPLES", 2)
+    graphs = numbered_graphs(3)
+    remote_store.publish(graphs)
+    more = (IRIS.resource("thing-0"), RDFS.comment, Literal("more"), IRIS.article_graph("a0"))
+    remote_store.publish([*graphs, more])
+    assert dataset_quads(remote_store) == expected_quads([*graphs, more])
+    assert_counts_are_right(remote_store)
+    assert values(remote_store, ALL_TRIPLES) == [["4"]]
+
+
+def test_a_graph_an_ingest_changed_is_loaded_again_by_the_next_publish(
+    remote_store: StoreUnderTest,
+) -> None:
+    """An ingest changes graphs in place; the next publish must not take them for the
+    graphs it published before."""
+    graphs = numbered_graphs(3)
+    remote_store.publish(graphs)
+    open_target(remote_store.settings()).apply(
+        Change(
+            replace={str(IRIS.article_graph("a0")): [(ESA, RDFS.label, Literal("ingested"))]},
+            insert={str(IRIS.article_graph("a1")): [(ESA, RDFS.comment, Literal("ingested"))]},
+        ),
+        metadata={},
+    )
+    remote_store.publish(graphs)
+    assert dataset_quads(remote_store) == expected_quads(graphs)
+    assert_counts_are_right(remote_store)
+
+
 def test_a_big_graph_loads_through_sparql_update(remote_store: StoreUnderTest) -> None:
     """Without a Graph Store endpoint a build loads by INSERT DATA, in requests and
     blocks every store parses (Virtuoso's compiler fails past ~5,000 triples in one

@@ -108,6 +108,9 @@ VERSION = STORE + "version"
 RECORD = STORE + "record"
 #: Links the build graph to each graph a publish is loading (see remote_target).
 LOADING = STORE + "loading"
+#: Links each published graph to the digest of what a publish loaded into it
+#: (see remote_target: a later publish leaves a graph whose digest is unchanged).
+DIGEST = STORE + "digest"
 #: A graph nothing is ever written to: an empty part of a protocol dataset.
 EMPTY_GRAPH = STORE + "empty"
 #: Graphs a publish or an ingest loads before moving them into place.
@@ -321,6 +324,18 @@ class Reader:
             for graph, count in self.rows(sparql):
                 counts[str(graph.value)] = int(count.value)
         return counts
+
+    def digests(self, graphs: Sequence[str]) -> dict[str, str]:
+        """The digest recorded for each of `graphs` that has one (see DIGEST)."""
+        digests: dict[str, str] = {}
+        for start in range(0, len(graphs), _VALUES_BATCH):
+            values = " ".join(f"<{graph}>" for graph in graphs[start : start + _VALUES_BATCH])
+            sparql = (
+                f"SELECT ?g ?d WHERE {{ VALUES ?g {{ {values} }} "
+                f"GRAPH <{BUILD_GRAPH}> {{ ?g <{DIGEST}> ?d }} }}"
+            )
+            digests.update((str(graph.value), _text(digest)) for graph, digest in self.rows(sparql))
+        return digests
 
     def count_union(self) -> int:
         """The number of triples in the union (queries' default graph)."""

@@ -20,6 +20,17 @@ record, written last, publishes them; a failure drops what was loaded. That
 skips the move into place, the costliest part of a publish on Virtuoso and
 Oxigraph server (see the README's Performance section).
 
+**A later publish leaves the graphs that did not change.** Once a publish is
+done, the digest of each graph it published (a sum of one hash per triple) is
+recorded in the build graph (`DIGEST`). The next publish loads, and moves into
+place, only the graphs whose digest differs, and graphs with blank nodes; the
+union is staged whole as before. So rebuilding after a few new articles moves a
+few graphs and the inferred one, not ten thousand. Digests are dropped before a
+switch and written after it, and an ingest drops those of the graphs it
+changes: a missing digest only means a graph is loaded again. They record what
+spacekg published, so a graph edited in the store by other hands is not seen
+as changed until a build changes its triples.
+
 **Graphs being loaded are listed in the build graph** (`LOADING`), each
 before its first triple is sent, and the list is removed with the record's
 replacement. A publish that died without cleaning up (a killed process)
@@ -53,6 +64,7 @@ import logging
 import secrets
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
+from hashlib import blake2b
 from typing import Any
 
 import pyoxigraph as ox
@@ -64,6 +76,7 @@ from spacekg.store.base import Change, Quad, Triple
 from spacekg.store.publish import RESERVED_METADATA, _term
 from spacekg.store.remote import (
     BUILD_GRAPH,
+    DIGEST,
     LOADING,
     RECORD,
     STAGING,
@@ -88,6 +101,7 @@ UPDATE_TRIPLES = 10_000
 BLOCK_TRIPLES = 1_000
 #: Operations per update request when staging graphs are merged or dropped.
 _BATCH = 500
+_DROP_DIGESTS = f"DELETE WHERE {{ GRAPH <{BUILD_GRAPH}> {{ ?g <{DIGEST}> ?d }} }}"
 
 
 class RemoteTarget:
@@ -104,17 +118,17 @@ class RemoteTarget:
     def publish(self, quads: Iterable[Quad], *, metadata: Mapping[str, str]) -> str:
         _check_metadata(metadata)
         published = self._reader.record()
-        old = sorted(published["graphs"]) if published else []
         version = builds.new_version()
         record = {**metadata, "version": version, "built_at": _now()}
         if self.config.default_graph == "union":
+            old = sorted(published["graphs"]) if published else []
             self._publish_in_one_request(quads, old, version, record)
             return version
         self._drop_leftovers()
         if published is None:
             self._publish_in_place(quads, version, record)
         else:
-            self._publish_staged(quads, old, version, record)
+            self._publish_staged(quads, published, version, record)
         return version
 
     def apply(self, change: Change, *, metadata: Mapping[str, str]) -> str:
@@ -146,19 +160,35 @@ class RemoteTarget:
     # --- publish -------------------------------------------------------------------
 
     def _publish_staged(
-        self, quads: Iterable[Quad], old: list[str], version: str, record: dict[str, Any]
+        self,
+        quads: Iterable[Quad],
+        published: Mapping[str, Any],
+        version: str,
+        record: dict[str, Any],
     ) -> None:
         prefix = f"{STAGING}{secrets.token_hex(6)}/"
         union = f"{prefix}union"
-        loader = _Loader(self, lambda graph, index: f"{prefix}{index}", union=union)
+        old = self._reader.counts(published)["graphs"]
+        loader = _Loader(
+            self,
+            lambda graph, index: f"{prefix}{index}",
+            union=union,
+            published=self._reader.digests(sorted(old)),
+        )
         try:
             staged = loader.load(quads)
             [[triples]] = self._reader.rows(
                 f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{union}> {{ ?s ?p ?o }} }}"
             )
-            record = self._counted(record, staged, int(triples.value))
+            kept = {graph: old[graph] for graph in loader.kept}
+            record = self._counted(record, staged, int(triples.value), kept)
             target = self._union_target()
-            operations = [f"DROP SILENT GRAPH <{graph}>" for graph in old if graph not in staged]
+            # Digests go first: should a switch split into several requests fail
+            # part-way, the next publish finds none and loads every graph.
+            operations = [_DROP_DIGESTS]
+            operations += [
+                _drop(graph) for graph in old if graph not in staged and graph not in kept
+            ]
             operations += [
                 f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{graph}>"
                 for graph, staging in staged.items()
@@ -173,6 +203,13 @@ class RemoteTarget:
         except BaseException:
             self._drop_quietly(loader.loaded_graphs())
             raise
+        log.info(
+            "%d graphs loaded into %s, %d left as they were (unchanged)",
+            len(staged),
+            self.config.where,
+            len(kept),
+        )
+        self._write_digests(loader.digests)
 
     def _publish_in_place(
         self, quads: Iterable[Quad], version: str, record: dict[str, Any]
@@ -184,20 +221,48 @@ class RemoteTarget:
         # publish would have replaced too: such graphs are emptied as they are listed.
         loader = _Loader(self, lambda graph, index: graph, union=union, replace=True)
         try:
-            self._connection.update(f"CLEAR SILENT {target}")
+            self._connection.update(f"CLEAR SILENT {target} ;\n{_DROP_DIGESTS}")
             loaded = loader.load(quads)
             record = self._counted(record, loaded, self._reader.count_union())
             self._connection.update(" ;\n".join(_record_operations(version, record)))
         except BaseException:
             self._drop_quietly(loader.loaded_graphs(), also=[f"CLEAR SILENT {target}"])
             raise
+        self._write_digests(loader.digests)
+
+    def _write_digests(self, digests: Mapping[str, str]) -> None:
+        """Record what each published graph holds, for the next publish to leave the
+        graphs that did not change. Once the graphs are published: should this fail,
+        the next publish finds no digest and loads every graph."""
+        digest = ox.NamedNode(DIGEST)
+        triples = [
+            ox.Triple(ox.NamedNode(graph), digest, ox.Literal(text))
+            for graph, text in sorted(digests.items())
+        ]
+        try:
+            for start in range(0, len(triples), UPDATE_TRIPLES):
+                block = _quad_data([(BUILD_GRAPH, triples[start : start + UPDATE_TRIPLES])])
+                self._connection.update(f"INSERT DATA {{\n{block}}}")
+        except StoreError as exc:
+            log.warning(
+                "published, but could not record which graphs %s holds (the next "
+                "publish loads every graph again): %s",
+                self.config.where,
+                exc,
+            )
 
     def _counted(
-        self, record: dict[str, Any], loaded: Mapping[str, str], triples: int
+        self,
+        record: dict[str, Any],
+        loaded: Mapping[str, str],
+        triples: int,
+        kept: Mapping[str, int] | None = None,
     ) -> dict[str, Any]:
-        """`record` with the counts of what was loaded (graph -> where it was loaded)."""
+        """`record` with the counts of what was loaded (graph -> where it was loaded)
+        and of the graphs `kept` as they were (graph -> its count)."""
         counted = self._reader.count_graphs(list(loaded.values()))
-        graphs = {graph: counted[where] for graph, where in sorted(loaded.items())}
+        graphs = {graph: counted[where] for graph, where in loaded.items()}
+        graphs = dict(sorted({**graphs, **(kept or {})}.items()))
         return {**record, "quads": sum(graphs.values()), "triples": triples, "graphs": graphs}
 
     def _drop_leftovers(self) -> None:
@@ -321,15 +386,25 @@ class RemoteTarget:
 
 class _Loader:
     """Loads a stream of quads into the graphs `where(graph, index)` names (index:
-    the graph's place in the stream), a bounded batch at a time, and every triple
-    into `union` too (a graph IRI, or None: the store's default graph), so that it
-    ends as the union of the graphs loaded.
+    how many graphs were placed before it), a bounded batch at a time, and every
+    triple into `union` too (a graph IRI, or None: the store's default graph), so
+    that it ends as the union of the graphs in the stream.
 
-    Each batch goes to the union in one request: per-graph requests (`ADD`) cost
-    Virtuoso about 5 ms each whatever their size, so for one graph per article
+    The union gets its own batches, one request each: per-graph requests (`ADD`)
+    cost Virtuoso about 5 ms each whatever their size, so for one graph per article
     that took 3× as long. Triples with blank nodes are the exception: they go in
     last, and their graphs are then added to the union whole, which keeps each
     blank node one node.
+
+    **Unchanged graphs are left where they are.** Every graph's triples add up to
+    a digest (`digests`). Given the digests recorded when the graphs were last
+    published (`published`), a graph whose digest comes out the same is not loaded
+    at all (`kept`): its triples only go to the union. Deciding takes the whole
+    graph, so a published graph's triples are held until the stream moves on to
+    another graph (a build sends one graph after another). A graph the stream
+    comes back to after keeping it is copied from where it is published and then
+    loaded like any other. Graphs with blank nodes are always loaded: their labels
+    differ from build to build.
 
     Every graph is listed as loading before its first triple is sent (see the
     module docstring). With `replace`, listing a graph also empties it, when it
@@ -343,6 +418,7 @@ class _Loader:
         *,
         union: str | None,
         replace: bool = False,
+        published: Mapping[str, str] | None = None,
     ) -> None:
         self._connection = target._connection
         self._reader = target._reader
@@ -350,31 +426,46 @@ class _Loader:
         self._where = where
         self._union = union
         self._replace = replace
+        self._published = published or {}
+        self.kept: set[str] = set()  # graphs left as published
         self._loaded: dict[str, str] = {}  # graph -> where it is loaded
         self._unlisted: list[str] = [] if union is None else [union]  # not yet listed
+        self._sums: dict[str, int] = {}  # graph -> its digest so far
+        self._blank_graphs: set[str] = set()
+        self._current: str | None = None
+        self._held: list[ox.Triple] | None = None  # the current graph's, while undecided
         self._buffers: dict[str, list[ox.Triple]] = {}  # target graph -> triples
         self._buffered = 0
-        # Without a Graph Store endpoint every triple is sent twice in one request.
-        self._flush_at = FLUSH_TRIPLES if self._gsp else min(FLUSH_TRIPLES, UPDATE_TRIPLES // 2)
+        self._union_buffer: list[ox.Triple] = []
+        # Without a Graph Store endpoint a batch is one INSERT DATA request.
+        self._flush_at = FLUSH_TRIPLES if self._gsp else min(FLUSH_TRIPLES, UPDATE_TRIPLES)
         self._blank: dict[str, list[ox.Triple]] = {}
 
     def load(self, quads: Iterable[Quad]) -> dict[str, str]:
-        """Load every quad; return each graph with the graph it was loaded into."""
+        """Load every quad; return each graph loaded with the graph it was loaded
+        into (graphs `kept` are not in it)."""
         for graph, triple in _checked_quads(quads):
-            where = self._loaded.get(graph)
-            if where is None:
-                where = self._loaded[graph] = self._where(graph, len(self._loaded))
-                self._unlisted.append(where)
+            if graph != self._current:
+                self._settle()
+                self._enter(graph)
+            self._sums[graph] = (self._sums.get(graph, 0) + _triple_digest(triple)) % _MODULUS
             if _has_blank_node(triple):
                 # Loaded together at the end, in one request: a blank node shared by
                 # triples (or graphs) must stay one node.
-                self._blank.setdefault(where, []).append(triple)
+                self._blank_graphs.add(graph)
+                self._release()
+                self._blank.setdefault(self._place(graph), []).append(triple)
                 continue
-            self._buffers.setdefault(where, []).append(triple)
-            self._buffered += 1
-            if self._buffered >= self._flush_at:
-                self._flush()
-        self._flush()
+            self._union_buffer.append(triple)
+            if len(self._union_buffer) >= self._flush_at:
+                self._flush_union()
+            if self._held is not None:
+                self._held.append(triple)
+            else:
+                self._add(self._place(graph), triple)
+        self._settle()
+        self._flush_graphs()
+        self._flush_union()
         self._list()
         if self._blank:
             self._connection.update(_insert_blank_nodes(self._blank.items()))
@@ -385,9 +476,63 @@ class _Loader:
                 )
         return dict(self._loaded)
 
+    @property
+    def digests(self) -> dict[str, str]:
+        """The digest of each graph of the stream that has no blank nodes."""
+        return {
+            graph: _digest_text(total)
+            for graph, total in sorted(self._sums.items())
+            if graph not in self._blank_graphs
+        }
+
     def loaded_graphs(self) -> list[str]:
         """Every named graph this loader has written to, or may have (the union too)."""
         return [*self._loaded.values(), *([] if self._union is None else [self._union])]
+
+    def _enter(self, graph: str) -> None:
+        """The stream moves on to `graph`."""
+        self._current = graph
+        if graph in self.kept:  # back to a graph already left as published
+            self.kept.discard(graph)
+            where = self._place(graph)
+            self._list()
+            self._connection.update(f"ADD SILENT GRAPH <{graph}> TO GRAPH <{where}>")
+        elif graph in self._published and graph not in self._sums:
+            self._held = []
+
+    def _settle(self) -> None:
+        """Decide about the graph the stream is leaving: kept when its digest is the
+        one published, loaded otherwise."""
+        if self._held is None or self._current is None:
+            return
+        if _digest_text(self._sums[self._current]) == self._published[self._current]:
+            self.kept.add(self._current)
+            self._held = None
+        else:
+            self._release()
+
+    def _release(self) -> None:
+        """Load what is held of the current graph: it is not kept."""
+        if self._held is None or self._current is None:
+            return
+        held, self._held = self._held, None
+        where = self._place(self._current)
+        for triple in held:
+            self._add(where, triple)
+
+    def _place(self, graph: str) -> str:
+        """Where `graph` is loaded (named the first time it is asked)."""
+        where = self._loaded.get(graph)
+        if where is None:
+            where = self._loaded[graph] = self._where(graph, len(self._loaded))
+            self._unlisted.append(where)
+        return where
+
+    def _add(self, where: str, triple: ox.Triple) -> None:
+        self._buffers.setdefault(where, []).append(triple)
+        self._buffered += 1
+        if self._buffered >= self._flush_at:
+            self._flush_graphs()
 
     def _list(self) -> None:
         """List the graphs named since the last call as loading (and empty them)."""
@@ -400,26 +545,32 @@ class _Loader:
             self._connection.update(" ;\n".join(operations))
         self._unlisted = []
 
-    def _flush(self) -> None:
+    def _flush_graphs(self) -> None:
         self._list()
-        everything = [triple for triples in self._buffers.values() for triple in triples]
-        if not everything:
+        if not self._buffers:
             return
         if self._gsp:
-            for where, triples in [*self._buffers.items(), (self._union, everything)]:
-                data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-                assert data is not None
-                self._connection.post_graph(where, data)
+            for where, triples in self._buffers.items():
+                self._connection.post_graph(where, _ntriples(triples))
         else:
-            union = (
-                "".join(map(triple_text, everything))
-                if self._union is None
-                else _quad_data([(self._union, everything)])
-            )
-            block = _quad_data(self._buffers.items())
-            self._connection.update(f"INSERT DATA {{\n{block}{union}}}")
+            self._connection.update(f"INSERT DATA {{\n{_quad_data(self._buffers.items())}}}")
         self._buffers = {}
         self._buffered = 0
+
+    def _flush_union(self) -> None:
+        self._list()
+        if not self._union_buffer:
+            return
+        if self._gsp:
+            self._connection.post_graph(self._union, _ntriples(self._union_buffer))
+        elif self._union is None:
+            self._connection.update(
+                f"INSERT DATA {{\n{''.join(map(triple_text, self._union_buffer))}}}"
+            )
+        else:
+            block = _quad_data([(self._union, self._union_buffer)])
+            self._connection.update(f"INSERT DATA {{\n{block}}}")
+        self._union_buffer = []
 
 
 class _ChangeWriter:
@@ -462,6 +613,13 @@ class _ChangeWriter:
             operations.append(f"INSERT DATA {{\n{_quad_data(self.inserts.items())}}}")
         if self.union:
             operations += self._update_union(filled)
+        # The digests of the graphs changed no longer tell what they hold.
+        changed = " ".join(f"<{graph}>" for graph in {*self.replaced, *self.deletes, *self.inserts})
+        if changed:
+            digest = f"GRAPH <{BUILD_GRAPH}> {{ ?g <{DIGEST}> ?d }}"
+            operations.append(
+                f"DELETE {{ {digest} }} WHERE {{ VALUES ?g {{ {changed} }} {digest} }}"
+            )
         operations += _record_operations(version, record)
         return " ;\n".join(operations)
 
@@ -595,6 +753,24 @@ def _by_graph(graphs: Mapping[str, Collection[Triple]]) -> dict[str, set[ox.Trip
             raise StoreError(f"not a graph IRI: {iri!r} ({exc})") from None
         checked.setdefault(str(iri), set()).update(_ox_triple(t, t) for t in triples)
     return checked
+
+
+def _ntriples(triples: list[ox.Triple]) -> bytes:
+    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    assert data is not None
+    return data
+
+
+#: Digests are sums of 128-bit hashes, one per triple: the same whatever the order.
+_MODULUS = 1 << 128
+
+
+def _triple_digest(triple: ox.Triple) -> int:
+    return int.from_bytes(blake2b(str(triple).encode("utf-8"), digest_size=16).digest(), "big")
+
+
+def _digest_text(total: int) -> str:
+    return f"{total:032x}"
 
 
 def _has_blank_node(triple: ox.Triple) -> bool:
