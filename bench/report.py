@@ -107,17 +107,24 @@ def sparql_table(sparql: dict[str, Any], levels: tuple[int, ...]) -> list[str]:
     lines += ratio_table(sparql, levels)
     for engine, figures in engines.items():
         if "build_seconds" in figures:
-            stages = ", ".join(
-                f"{stage} {_num(seconds)}"
-                for stage, seconds in figures.get("build_stages", {}).items()
-            )
             lines.append(
                 f"  {engine}: `spacekg build` into the empty store took "
-                f"{_num(figures['build_seconds'])} s" + (f" ({stages})" if stages else "")
+                + _build_time(figures["build_seconds"], figures.get("build_stages", {}))
+            )
+        if "rebuild_seconds" in figures:
+            lines.append(
+                f"  {engine}: then `spacekg build` with {figures['rebuild_added_articles']:,} "
+                "more articles took "
+                + _build_time(figures["rebuild_seconds"], figures.get("rebuild_stages", {}))
             )
     for engine, reason in sparql.get("skipped", {}).items():
         lines.append(f"  {engine}: not measured: {reason}")
     return lines
+
+
+def _build_time(seconds: float, stages: dict[str, float]) -> str:
+    listed = ", ".join(f"{stage} {_num(time)}" for stage, time in stages.items())
+    return f"{_num(seconds)} s" + (f" ({listed})" if listed else "")
 
 
 SHORT = {

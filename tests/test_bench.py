@@ -142,10 +142,14 @@ def test_spacekg_on_virtuoso_is_measured_or_reported_as_a_gap(
         assert sparql["skipped"]["spacekg-virtuoso"]
         return
     on_virtuoso = sparql["engines"]["spacekg-virtuoso"]
-    stages = on_virtuoso["build_stages"]
-    assert {"extract", "reason", "validate", "publish"} <= set(stages)
-    assert 0 < sum(stages.values()) <= on_virtuoso["build_seconds"]
+    for build in ("build", "rebuild"):
+        stages = on_virtuoso[f"{build}_stages"]
+        assert {"extract", "reason", "validate", "publish"} <= set(stages)
+        assert 0 < sum(stages.values()) <= on_virtuoso[f"{build}_seconds"]
     assert "spacekg-virtuoso: `spacekg build` into the empty store took" in stdout
+    added = on_virtuoso["rebuild_added_articles"]
+    assert added >= 1
+    assert f"spacekg-virtuoso: then `spacekg build` with {added:,} more articles took" in stdout
 
 
 def test_pages_and_dumps_have_figures(quick_run: tuple[str, dict[str, Any]]) -> None:
