@@ -315,11 +315,10 @@ class Reader:
     def count_graphs(self, graphs: Sequence[str]) -> dict[str, int]:
         """The number of triples in each of `graphs` (0 for a graph that does not exist)."""
         counts = dict.fromkeys(graphs, 0)
-        for start in range(0, len(graphs), _VALUES_BATCH):
-            values = " ".join(f"<{graph}>" for graph in graphs[start : start + _VALUES_BATCH])
+        for values in _graph_values(graphs):
             sparql = (
-                f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {values} }} "
-                "GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+                f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ {values} GRAPH ?g {{ ?s ?p ?o }} }} "
+                "GROUP BY ?g"
             )
             for graph, count in self.rows(sparql):
                 counts[str(graph.value)] = int(count.value)
@@ -328,11 +327,9 @@ class Reader:
     def digests(self, graphs: Sequence[str]) -> dict[str, str]:
         """The digest recorded for each of `graphs` that has one (see DIGEST)."""
         digests: dict[str, str] = {}
-        for start in range(0, len(graphs), _VALUES_BATCH):
-            values = " ".join(f"<{graph}>" for graph in graphs[start : start + _VALUES_BATCH])
+        for values in _graph_values(graphs):
             sparql = (
-                f"SELECT ?g ?d WHERE {{ VALUES ?g {{ {values} }} "
-                f"GRAPH <{BUILD_GRAPH}> {{ ?g <{DIGEST}> ?d }} }}"
+                f"SELECT ?g ?d WHERE {{ {values} GRAPH <{BUILD_GRAPH}> {{ ?g <{DIGEST}> ?d }} }}"
             )
             digests.update((str(graph.value), _text(digest)) for graph, digest in self.rows(sparql))
         return digests
@@ -519,6 +516,16 @@ def _triples_of(reader: io.BufferedReader[Any], fmt: ox.RdfFormat) -> Iterator[o
         raise _malformed(exc) from None
     finally:
         reader.close()
+
+
+def _graph_values(graphs: Sequence[str]) -> Iterator[str]:
+    """`VALUES ?g { … }` clauses naming `graphs`, a query's worth at a time."""
+    for start in range(0, len(graphs), _VALUES_BATCH):
+        yield (
+            "VALUES ?g { "
+            + " ".join(f"<{g}>" for g in graphs[start : start + _VALUES_BATCH])
+            + " }"
+        )
 
 
 def _text(term: Any) -> str:
