@@ -86,6 +86,8 @@ class Endpoint:
     pid: int | None = None
     #: Most operations one SPARQL Update request may hold (0: no limit known).
     update_operations: int = 0
+    #: spacekg's store_diff_triples for this engine (None: spacekg's default).
+    diff_triples: int | None = None
     #: What the engine's operator runs after writing a lot (None: nothing).
     settle: Callable[[], None] | None = field(default=None, repr=False, compare=False)
 
@@ -291,6 +293,8 @@ def virtuoso_server(directory: Path, *, buffer_mb: int = 512) -> Iterator[Endpoi
             pid=process.pid,
             # "Query too large" from about 900 operations (7.2.5): well below it.
             update_operations=VIRTUOSO_UPDATE_OPERATIONS,
+            # Reads no graph over a million triples, and reads slower than it loads.
+            diff_triples=0,
             # A checkpoint, as after a bulk load: until the next one (CheckpointInterval,
             # 60 min) queries run up to 3× slower on what SPARQL Update wrote.
             settle=lambda: _checkpoint(dba),
@@ -302,7 +306,7 @@ def spacekg_settings(endpoint: Endpoint, union_graph: str) -> dict[str, str]:
     README tells a user). Where the engine's own default graph is a union with
     duplicates (Virtuoso: every graph it holds, its system graphs too), spacekg
     keeps the set union in `union_graph` instead of the default graph."""
-    return {
+    settings = {
         "store": endpoint.query_url,
         "store_update_url": endpoint.update_url,
         "store_graph_store_url": endpoint.graph_store_url,
@@ -312,6 +316,9 @@ def spacekg_settings(endpoint: Endpoint, union_graph: str) -> dict[str, str]:
         "store_default_graph": union_graph if endpoint.union_default_graph else "write",
         "store_update_operations": str(endpoint.update_operations),
     }
+    if endpoint.diff_triples is not None:
+        settings["store_diff_triples"] = str(endpoint.diff_triples)
+    return settings
 
 
 def _virtuoso_ini(directory: Path, sql_port: int, http_port: int, buffer_mb: int) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rdflib import RDFS, XSD, BNode, Literal, URIRef
+from rdflib import RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.query import Result, ResultRow
 
 from spacekg.errors import QueryError, QueryLimitError, StoreError
@@ -66,6 +67,8 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 AGENCIES = PREFIXES + "SELECT ?agency WHERE { ?agency a skg:Agency } ORDER BY ?agency"
 LABELS = PREFIXES + "SELECT ?s ?label WHERE { ?s rdfs:label ?label } ORDER BY ?s"
 ALL_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+#: store_diff_triples that reads graphs back (off in Virtuoso's settings, as the README has it).
+DIFF_ON = 1_000_000
 GRAPHS = {str(ARTICLE_GRAPH): 6, str(INFERRED_GRAPH): 1, str(REFERENCE_GRAPH): 4}
 
 
@@ -217,14 +220,35 @@ def test_first_and_later_publishes_hold_the_graphs_and_their_union(
         assert no_staging_graphs(remote_store)
 
 
-def kept_and_loaded(caplog: pytest.LogCaptureFixture) -> tuple[int, int]:
-    """(graphs loaded, graphs left as they were) by the last staged publish, as its log
-    line says."""
+def publish_line(caplog: pytest.LogCaptureFixture) -> str:
+    """The log line of the last staged publish."""
     [message] = [
         record.getMessage() for record in caplog.records if "left as they were" in record.message
     ][-1:]
-    loaded, _, rest = message.partition(" graphs loaded into ")
-    return int(loaded), int(rest.split(", ")[-1].split()[0])
+    return message
+
+
+def kept_and_loaded(caplog: pytest.LogCaptureFixture) -> tuple[int, int]:
+    """(graphs loaded, graphs left as they were) by the last staged publish, as its log
+    line says."""
+    found = re.match(r"(\d+) graphs loaded into \S+, (\d+) left as they were", publish_line(caplog))
+    assert found, publish_line(caplog)
+    return int(found[1]), int(found[2])
+
+
+def union_changes(caplog: pytest.LogCaptureFixture) -> tuple[int, int, int] | None:
+    """(triples left, added, deleted) in the union by the last staged publish, as its
+    log line says; None when it staged the union whole."""
+    found = re.search(
+        r"the union: (\d+) triples left, (\d+) added, (\d+) deleted", publish_line(caplog)
+    )
+    return None if found is None else (int(found[1]), int(found[2]), int(found[3]))
+
+
+def union_of(store: StoreUnderTest) -> Graph:
+    """The published union (the queries' default graph), read back."""
+    answer = store.open().query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }").serialize("nt")
+    return parse_graph(answer, "nt")
 
 
 @pytest.mark.parametrize("graph_store", [True, False], ids=["graph-store", "sparql-update"])
@@ -288,6 +312,149 @@ def test_a_graph_an_ingest_changed_is_loaded_again_by_the_next_publish(
     remote_store.publish(graphs)
     assert dataset_quads(remote_store) == expected_quads(graphs)
     assert_counts_are_right(remote_store)
+
+
+@pytest.mark.parametrize("graph_store", [True, False], ids=["graph-store", "sparql-update"])
+def test_a_rebuild_sends_the_union_only_what_changed(
+    remote_store: StoreUnderTest,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    graph_store: bool,
+) -> None:
+    """A later publish compares the published union with the new one and adds and
+    deletes the difference: a triple still held by another graph stays, one no graph
+    holds any more goes (and so does one put there by other hands), blank nodes are
+    one node in their graph and in the union, and the counts are right."""
+    if not graph_store:
+        remote_store.overrides["store_graph_store_url"] = ""
+    monkeypatch.setattr(remote_target, "FLUSH_TRIPLES", 3)
+    remote_store.overrides["store_diff_triples"] = DIFF_ON
+    caplog.set_level("INFO", logger=remote_target.__name__)
+    shared = (EXOMARS, RDFS.comment, Literal("shared"))
+    first = [
+        *sample_quads(),
+        *numbered_graphs(5),
+        (*shared, IRIS.article_graph("a1")),
+        (*shared, IRIS.article_graph("a2")),
+    ]
+    remote_store.publish(first)
+    config = RemoteConfig.from_settings(remote_store.settings())
+    target = RemoteTarget(config)._union_target()
+    stray = "<https://example.org/stray> <https://example.org/p> 1 ."
+    Reader(config).connection.update(
+        f"INSERT DATA {{ {stray} }}"
+        if target == "DEFAULT"
+        else f"INSERT DATA {{ {target} {{ {stray} }} }}"
+    )
+    # a0 changes its label, a1 no longer holds the shared triple (a2 does), a4 goes.
+    later = [
+        *sample_quads(),
+        (IRIS.resource("thing-0"), RDFS.label, Literal("zero"), IRIS.article_graph("a0")),
+        *numbered_graphs(4)[1:],
+        (*shared, IRIS.article_graph("a2")),
+    ]
+    remote_store.publish(later)
+    assert_isomorphic(union_of(remote_store), union_graph(later))
+    assert dataset_quads(remote_store) == expected_quads(later)
+    assert_counts_are_right(remote_store)
+    assert no_staging_graphs(remote_store)
+    # 14 triples without blank nodes before (the stray one too), 12 after: labels "0"
+    # and "4" and the stray triple deleted, "zero" added.
+    assert union_changes(caplog) == (11, 1, 3)
+    remote_store.publish(later)
+    assert union_changes(caplog) == (12, 0, 0)
+    assert_isomorphic(union_of(remote_store), union_graph(later))
+    assert_counts_are_right(remote_store)
+
+
+@pytest.mark.parametrize("graph_store", [True, False], ids=["graph-store", "sparql-update"])
+def test_a_large_graph_that_changed_is_changed_in_place(
+    remote_store: StoreUnderTest,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    graph_store: bool,
+) -> None:
+    """A changed graph of PATCH_TRIPLES or more gets only the difference, also when
+    the stream comes back to it later with triples old and new and a blank node;
+    a graph with blank nodes is loaded whole, as before."""
+    if not graph_store:
+        remote_store.overrides["store_graph_store_url"] = ""
+    monkeypatch.setattr(remote_target, "FLUSH_TRIPLES", 3)
+    monkeypatch.setattr(remote_target, "PATCH_TRIPLES", 2)
+    remote_store.overrides["store_diff_triples"] = DIFF_ON
+    caplog.set_level("INFO", logger=remote_target.__name__)
+    remote_store.publish([*sample_quads(), *numbered_graphs(2)])
+    # The reference graph loses Roscosmos's label and gains a comment; its type comes
+    # again later in the stream with a new label and a blank node.
+    esa, esa_label, roscosmos_type = sample_quads()[:3]
+    later = [
+        esa,
+        esa_label,
+        (ESA, RDFS.comment, Literal("patched"), REFERENCE_GRAPH),
+        *sample_quads()[4:],
+        *numbered_graphs(2),
+        roscosmos_type,
+        (ROSCOSMOS, RDFS.label, Literal("Roscosmos", lang="en"), REFERENCE_GRAPH),
+        (ROSCOSMOS, RDFS.seeAlso, BNode("more"), REFERENCE_GRAPH),
+    ]
+    remote_store.publish(later)
+    # The article graph (blank nodes) loaded, the inferred and numbered ones kept.
+    assert re.search(
+        r"^1 graphs .* 3 left as they were .*, 1 changed in place;", publish_line(caplog)
+    )
+    assert dataset_quads(remote_store) == expected_quads(later)
+    assert_isomorphic(union_of(remote_store), union_graph(later))
+    assert_counts_are_right(remote_store)
+    assert no_staging_graphs(remote_store)
+    changed = [*later[:-1], (ESA, RDFS.comment, Literal("patched again"), REFERENCE_GRAPH)]
+    remote_store.publish(changed)
+    assert dataset_quads(remote_store) == expected_quads(changed)
+    assert_counts_are_right(remote_store)
+    assert no_staging_graphs(remote_store)
+
+
+@pytest.mark.parametrize(
+    "why", ["union too large", "union read short", "union unreadable", "graph read short"]
+)
+def test_what_cannot_be_compared_is_loaded_whole(
+    remote_store: StoreUnderTest,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    why: str,
+) -> None:
+    """Past store_diff_triples, or when the store sends fewer triples than it counts (a row
+    limit) or fails to send them, the union is loaded whole as a first publish does
+    it, and so is a changed graph."""
+    remote_store.overrides["store_diff_triples"] = DIFF_ON
+    caplog.set_level("INFO", logger=remote_target.__name__)
+    monkeypatch.setattr(remote_target, "PATCH_TRIPLES", 2)
+    remote_store.publish([*sample_quads(), *numbered_graphs(3)])
+    name = "union_triples" if why.startswith("union") else "graph_triples"
+    read = getattr(Reader, name)
+
+    def short(reader: Reader, *graph: str) -> Iterator[Any]:
+        if why == "union unreadable":
+            raise StoreError("the store answered 500: Virtuoso 42000 Error FRVEC")
+        return iter(list(read(reader, *graph))[1:])
+
+    if why == "union too large":
+        remote_store.overrides["store_diff_triples"] = 5
+    else:
+        monkeypatch.setattr(Reader, name, short)
+    changed = (ESA, RDFS.comment, Literal("changed"), REFERENCE_GRAPH)
+    later = [*sample_quads(), changed, *numbered_graphs(4)[1:]]
+    remote_store.publish(later)
+    monkeypatch.undo()  # whole reads again
+    if why == "graph read short":
+        assert union_changes(caplog) is not None
+        assert ", 0 changed in place" in publish_line(caplog)
+    else:
+        assert union_changes(caplog) is None
+        assert "the union in" in caplog.text and "is staged whole" in caplog.text
+    assert dataset_quads(remote_store) == expected_quads(later)
+    assert_isomorphic(union_of(remote_store), union_graph(later))
+    assert_counts_are_right(remote_store)
+    assert no_staging_graphs(remote_store)
 
 
 def test_a_big_graph_loads_through_sparql_update(remote_store: StoreUnderTest) -> None:

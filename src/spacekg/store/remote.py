@@ -145,6 +145,7 @@ _VALUES_BATCH = 500
 #: Triples asked about per query (UNION branches).
 _MATCH_BATCH = 200
 _COUNT_UNION = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o FILTER(?s != <{BUILD_GRAPH}>) }}"
+_CONSTRUCT_ALL = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
 
 
 class RemoteResult:
@@ -378,6 +379,15 @@ class Reader:
     def graph_triples(self, graph: str) -> Iterator[ox.Triple]:
         """Every triple of named graph `graph`, streamed (Graph Store GET, or CONSTRUCT
         when the store has no Graph Store endpoint)."""
+        sparql = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+        return self._read_graph(graph, sparql, union=False)
+
+    def union_triples(self) -> Iterator[ox.Triple]:
+        """Every triple of the union, where spacekg keeps it (the union graph, or the
+        store's default graph), streamed like `graph_triples`."""
+        return self._read_graph(self.union_graph, _CONSTRUCT_ALL, union=True)
+
+    def _read_graph(self, graph: str | None, sparql: str, *, union: bool) -> Iterator[ox.Triple]:
         if self.config.graph_store_url:
             try:
                 response = self.connection.get_graph(graph)
@@ -386,8 +396,7 @@ class Reader:
                     return iter(())
                 raise
         else:
-            sparql = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
-            response = self._construct(sparql, union=False)
+            response = self._construct(sparql, union=union)
         return _triples(response, self._unbounded(response))
 
     def construct(self, sparql: str) -> Iterator[ox.Triple]:

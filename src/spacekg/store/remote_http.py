@@ -73,6 +73,8 @@ class RemoteConfig:
     timeout: float = 300.0
     #: Most operations per update request when a build is switched in (0: no limit).
     max_update_operations: int = 0
+    #: Largest graph a rebuild reads back to send only what changed (0: none).
+    diff_triples: int = 5_000_000
     #: Most published graphs named as named-graph-uri with a GRAPH query (see
     #: remote.Reader.dataset).
     named_graph_limit: int = 1000
@@ -93,6 +95,7 @@ class RemoteConfig:
             default_graph=settings.store_default_graph,
             timeout=settings.store_timeout,
             max_update_operations=settings.store_update_operations,
+            diff_triples=settings.store_diff_triples,
             named_graph_limit=settings.store_named_graph_limit,
             query_timeout=settings.query_timeout,
             max_answer_bytes=settings.query_memory_mb * 2**20,

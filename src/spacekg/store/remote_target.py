@@ -2,16 +2,16 @@
 
 **publish()** loads each named graph into a staging graph of its own (Graph
 Store Protocol POSTs when the store has an endpoint for it, SPARQL `INSERT
-DATA` otherwise), and every batch into a staged union as well, and then
-switches everything in ONE SPARQL Update request: old graphs dropped, staged
-graphs MOVEd into place, the union moved into the default graph (or the union
-graph), the build record replaced. (A store that refuses requests that large,
-Virtuoso past ~900 operations, gets the switch in requests of
-`store_update_operations` operations, in the same order.) Readers keep seeing
-the old dataset until that request commits; a failure before it leaves the old dataset and drops
-the staging graphs. On a store whose default graph is already the union
-(`store_default_graph = union`) staging graphs would show through it, so
-there the whole dataset goes in one update request instead.
+DATA` otherwise), and the union's changes into staging graphs as well (see
+below), and then switches everything in ONE SPARQL Update request: old graphs
+dropped, staged graphs MOVEd into place, the union changed where it is (the
+default graph or the union graph), the build record replaced. (A store that
+refuses requests that large, Virtuoso past ~900 operations, gets the switch in
+requests of `store_update_operations` operations, in the same order.) Readers
+keep seeing the old dataset until that request commits; a failure before it
+leaves the old dataset and drops the staging graphs. On a store whose default
+graph is already the union (`store_default_graph = union`) staging graphs would
+show through it, so there the whole dataset goes in one update request instead.
 
 **The first publish** (no build record in the store) has no old dataset to
 keep readers on: readers are told nothing is published until the record
@@ -23,13 +23,22 @@ Oxigraph server (see the README's Performance section).
 **A later publish leaves the graphs that did not change.** Once a publish is
 done, the digest of each graph it published (a sum of one hash per triple) is
 recorded in the build graph (`DIGEST`). The next publish loads, and moves into
-place, only the graphs whose digest differs, and graphs with blank nodes; the
-union is staged whole as before. So rebuilding after a few new articles moves a
-few graphs and the inferred one, not ten thousand. Digests are dropped before a
-switch and written after it, and an ingest drops those of the graphs it
-changes: a missing digest only means a graph is loaded again. They record what
-spacekg published, so a graph edited in the store by other hands is not seen
-as changed until a build changes its triples.
+place, only the graphs whose digest differs, and graphs with blank nodes. So
+rebuilding after a few new articles moves a few graphs, not ten thousand.
+Digests are dropped before a switch and written after it, and an ingest drops
+those of the graphs it changes: a missing digest only means a graph is loaded
+again. They record what spacekg published, so a graph edited in the store by
+other hands is not seen as changed until a build changes its triples.
+
+**Large graphs and the union change in place.** Moving a graph of a million
+triples is what a rebuild spent most of its time on (Oxigraph runs the switch
+as one transaction). So a later publish reads the published union back, and
+each changed graph of `PATCH_TRIPLES` or more, compares it with what the build
+streams (`_Diff`), stages only the triples to add and those to delete, and the
+switch deletes and adds them in place. Reading the union back also makes it
+exactly the union of the graphs again, whoever wrote to it. A union or graph
+past `store_diff_triples`, or one the store fails to send or sends short (a
+row limit), is loaded whole.
 
 **Graphs being loaded are listed in the build graph** (`LOADING`), each
 before its first triple is sent, and the list is removed with the record's
@@ -62,7 +71,9 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import tempfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from hashlib import blake2b
 from typing import Any
@@ -99,6 +110,9 @@ FLUSH_TRIPLES = 50_000
 #: exhausted") and past 32,767 lines in one request (a syntax error).
 UPDATE_TRIPLES = 10_000
 BLOCK_TRIPLES = 1_000
+#: A changed published graph this large is changed in place by a rebuild (see
+#: _Diff) rather than loaded and moved whole.
+PATCH_TRIPLES = 10_000
 #: Operations per update request when staging graphs are merged or dropped.
 _BATCH = 500
 _DROP_DIGESTS = f"DELETE WHERE {{ GRAPH <{BUILD_GRAPH}> {{ ?g <{DIGEST}> ?d }} }}"
@@ -169,20 +183,37 @@ class RemoteTarget:
         prefix = f"{STAGING}{secrets.token_hex(6)}/"
         union = f"{prefix}union"
         old = self._reader.counts(published)["graphs"]
+        diff = self._read_union()
         loader = _Loader(
             self,
             lambda graph, index: f"{prefix}{index}",
             union=union,
             published=self._reader.digests(sorted(old)),
+            sizes=old,
+            diff=diff,
         )
         try:
             staged = loader.load(quads)
-            [[triples]] = self._reader.rows(
-                f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{union}> {{ ?s ?p ?o }} }}"
-            )
-            kept = {graph: old[graph] for graph in loader.kept}
-            record = self._counted(record, staged, int(triples.value), kept)
             target = self._union_target()
+            if diff is None:
+                [[counted]] = self._reader.rows(
+                    f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{union}> {{ ?s ?p ?o }} }}"
+                )
+                triples = int(counted.value)
+                switch_union = [
+                    f"CLEAR SILENT {target}",
+                    f"MOVE SILENT GRAPH <{union}> TO {target}",
+                ]
+            else:
+                removed = f"{prefix}removed"
+                loader.stage(removed, diff.removed())
+                triples = diff.triples + loader.blank_triples
+                switch_union = _union_operations(diff, target, union, removed, loader.blank_graphs)
+            kept = {graph: old[graph] for graph in loader.kept}
+            patched = loader.patched
+            moved = {graph: where for graph, where in staged.items() if graph not in patched}
+            counted_before = {**kept, **{graph: patch.triples for graph, patch in patched.items()}}
+            record = self._counted(record, moved, triples, counted_before)
             # Digests go first: should a switch split into several requests fail
             # part-way, the next publish finds none and loads every graph.
             operations = [_DROP_DIGESTS]
@@ -191,9 +222,11 @@ class RemoteTarget:
             ]
             operations += [
                 f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{graph}>"
-                for graph, staging in staged.items()
+                for graph, staging in moved.items()
             ]
-            operations += [f"CLEAR SILENT {target}", f"MOVE SILENT GRAPH <{union}> TO {target}"]
+            for graph, patch in patched.items():
+                operations += patch.operations(f"GRAPH <{graph}>")
+            operations += switch_union
             operations += _record_operations(version, record)
             # One request (atomic where the store has transactions) unless the store
             # cannot take that many operations at once.
@@ -203,13 +236,42 @@ class RemoteTarget:
         except BaseException:
             self._drop_quietly(loader.loaded_graphs())
             raise
+        finally:
+            loader.close()
+            if diff is not None:
+                diff.close()
         log.info(
-            "%d graphs loaded into %s, %d left as they were (unchanged)",
-            len(staged),
+            "%d graphs loaded into %s, %d left as they were (unchanged), %d changed in place%s",
+            len(moved),
             self.config.where,
             len(kept),
+            len(patched),
+            "" if diff is None else f"; the union: {diff.summary}",
         )
         self._write_digests(loader.digests)
+
+    def _read_union(self) -> _Diff | None:
+        """The published union to compare a rebuild's with (see _Diff); None when it
+        is too large to hold or the store sent less of it than it counts (a row
+        limit): the union is then staged whole."""
+        expected = self._reader.count_union()
+        if expected > self.config.diff_triples:
+            log.info("the union in %s is staged whole (%d triples)", self.config.where, expected)
+            return None
+        try:
+            diff = _Diff.read(self._reader.union_triples(), expected)
+        except StoreError as exc:
+            log.warning(
+                "the union in %s is staged whole: reading it failed: %s", self.config.where, exc
+            )
+            return None
+        if diff is None:
+            log.warning(
+                "the union in %s is staged whole: fewer of its %d triples could be read",
+                self.config.where,
+                expected,
+            )
+        return diff
 
     def _publish_in_place(
         self, quads: Iterable[Quad], version: str, record: dict[str, Any]
@@ -419,15 +481,22 @@ class _Loader:
         union: str | None,
         replace: bool = False,
         published: Mapping[str, str] | None = None,
+        sizes: Mapping[str, int] | None = None,
+        diff: _Diff | None = None,
     ) -> None:
         self._connection = target._connection
         self._reader = target._reader
         self._gsp = bool(target.config.graph_store_url)
+        self._diff_triples = target.config.diff_triples
         self._where = where
         self._union = union
         self._replace = replace
         self._published = published or {}
+        self._sizes = sizes or {}
+        self._diff = diff  # the union's
+        self._patches: dict[str, _Diff] = {}  # published graphs changed in place
         self.kept: set[str] = set()  # graphs left as published
+        self.blank_triples = 0  # triples with blank nodes, loaded last
         self._loaded: dict[str, str] = {}  # graph -> where it is loaded
         self._unlisted: list[str] = [] if union is None else [union]  # not yet listed
         self._sums: dict[str, int] = {}  # graph -> its digest so far
@@ -440,6 +509,7 @@ class _Loader:
         # Without a Graph Store endpoint a batch is one INSERT DATA request.
         self._flush_at = FLUSH_TRIPLES if self._gsp else min(FLUSH_TRIPLES, UPDATE_TRIPLES)
         self._blank: dict[str, list[ox.Triple]] = {}
+        self._staged: list[str] = []  # graphs loaded by `stage`
 
     def load(self, quads: Iterable[Quad]) -> dict[str, str]:
         """Load every quad; return each graph loaded with the graph it was loaded
@@ -448,20 +518,24 @@ class _Loader:
             if graph != self._current:
                 self._settle()
                 self._enter(graph)
-            self._sums[graph] = (self._sums.get(graph, 0) + _triple_digest(triple)) % _MODULUS
+            digest = _triple_hash(triple)
+            total = self._sums.get(graph, 0) + int.from_bytes(digest, "big")
+            self._sums[graph] = total % _MODULUS
             if _has_blank_node(triple):
                 # Loaded together at the end, in one request: a blank node shared by
                 # triples (or graphs) must stay one node.
                 self._blank_graphs.add(graph)
                 self._release()
                 self._blank.setdefault(self._place(graph), []).append(triple)
+                self.blank_triples += 1
                 continue
-            self._union_buffer.append(triple)
-            if len(self._union_buffer) >= self._flush_at:
-                self._flush_union()
+            if self._diff is None or self._diff.add(digest):
+                self._union_buffer.append(triple)
+                if len(self._union_buffer) >= self._flush_at:
+                    self._flush_union()
             if self._held is not None:
                 self._held.append(triple)
-            else:
+            elif (patch := self._patches.get(graph)) is None or patch.add(digest):
                 self._add(self._place(graph), triple)
         self._settle()
         self._flush_graphs()
@@ -469,12 +543,29 @@ class _Loader:
         self._list()
         if self._blank:
             self._connection.update(_insert_blank_nodes(self._blank.items()))
+        if self._blank and self._diff is None:  # else added once in place (_union_operations)
             union = "DEFAULT" if self._union is None else f"GRAPH <{self._union}>"
             for batch in _batches(list(self._blank)):
                 self._connection.update(
                     " ;\n".join(f"ADD SILENT GRAPH <{graph}> TO {union}" for graph in batch)
                 )
+        for graph, diff in self._patches.items():
+            self.stage(f"{self._loaded[graph]}-removed", diff.removed())
         return dict(self._loaded)
+
+    @property
+    def patched(self) -> dict[str, _Patch]:
+        """The published graphs changed in place, once loaded."""
+        patched = {}
+        for graph, diff in self._patches.items():
+            added = self._loaded[graph]
+            blank = len(self._blank.get(added, ()))
+            patched[graph] = _Patch(diff, added, f"{added}-removed", blank)
+        return patched
+
+    def close(self) -> None:
+        for diff in self._patches.values():
+            diff.close()
 
     @property
     def digests(self) -> dict[str, str]:
@@ -485,9 +576,38 @@ class _Loader:
             if graph not in self._blank_graphs
         }
 
+    @property
+    def blank_graphs(self) -> list[str]:
+        """The graphs of the stream with blank nodes."""
+        return sorted(self._blank_graphs)
+
     def loaded_graphs(self) -> list[str]:
         """Every named graph this loader has written to, or may have (the union too)."""
-        return [*self._loaded.values(), *([] if self._union is None else [self._union])]
+        union = [] if self._union is None else [self._union]
+        return [*self._loaded.values(), *union, *self._staged]
+
+    def stage(self, graph: str, lines: Iterable[bytes]) -> None:
+        """Load N-Triples `lines` (one triple each, no blank nodes) into `graph`,
+        listed as loading like the others."""
+        self._staged.append(graph)
+        self._unlisted.append(graph)
+        self._list()
+        batch: list[bytes] = []
+        for line in lines:
+            batch.append(line)
+            if len(batch) >= self._flush_at:
+                self._send(graph, batch)
+                batch = []
+        if batch:
+            self._send(graph, batch)
+
+    def _send(self, graph: str, lines: list[bytes]) -> None:
+        data = b"".join(lines)
+        if self._gsp:
+            self._connection.post_graph(graph, data)
+            return
+        triples = [quad.triple for quad in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
+        self._connection.update(f"INSERT DATA {{\n{_quad_data([(graph, triples)])}}}")
 
     def _enter(self, graph: str) -> None:
         """The stream moves on to `graph`."""
@@ -508,8 +628,31 @@ class _Loader:
         if _digest_text(self._sums[self._current]) == self._published[self._current]:
             self.kept.add(self._current)
             self._held = None
+        elif (diff := self._read_published(self._current)) is not None:
+            held, self._held = self._held, None
+            self._patches[self._current] = diff
+            where = self._place(self._current)
+            for triple in held:
+                if diff.add(_triple_hash(triple)):
+                    self._add(where, triple)
         else:
             self._release()
+
+    def _read_published(self, graph: str) -> _Diff | None:
+        """What `graph` holds as published, to change it in place: when it is large
+        enough to be worth it and can be read whole without blank nodes."""
+        size = self._sizes.get(graph, 0)
+        if not PATCH_TRIPLES <= size <= self._diff_triples:
+            return None
+        try:
+            diff = _Diff.read(self._reader.graph_triples(graph), size)
+        except StoreError as exc:
+            log.warning("<%s> is loaded whole: reading it failed: %s", graph, exc)
+            return None
+        if diff is not None and diff.blank:
+            diff.close()
+            return None
+        return diff
 
     def _release(self) -> None:
         """Load what is held of the current graph: it is not kept."""
@@ -571,6 +714,135 @@ class _Loader:
             block = _quad_data([(self._union, self._union_buffer)])
             self._connection.update(f"INSERT DATA {{\n{block}}}")
         self._union_buffer = []
+
+
+class _Diff:
+    """A published graph, or the union, against what a publish streams for it: a
+    rebuild sends the triples that differ instead of the whole graph, and the switch
+    deletes and adds them in place (`_patch_operations`), so nothing large is
+    loaded or moved.
+
+    Reading the published triples keeps a 128-bit hash of each in memory (about
+    80 bytes a triple in a Python set, hence `store_diff_triples`) and the
+    triples themselves, as N-Triples lines, in a temporary file, read once more
+    only to find those to delete (`removed`, once the stream is done). An update
+    cannot name a blank node: triples with blank nodes are left to the caller
+    (`blank`). Comparing the store's text with the build's means a literal the
+    store writes differently (another lexical form of the same value) is deleted
+    and added again each time: still right, only not left alone."""
+
+    def __init__(self) -> None:
+        self._published: set[bytes] = set()  # hashes the stream has not met yet
+        self._met: set[bytes] = set()  # hashes of the stream's triples
+        self.blank = False  # the published triples include some with blank nodes
+        self.added = 0
+        self.deleted = 0
+        self._lines = tempfile.TemporaryFile()  # noqa: SIM115 (see close)
+
+    @classmethod
+    def read(cls, triples: Iterable[ox.Triple], expected: int) -> _Diff | None:
+        """The published `triples`; None when there are not `expected` of them (the
+        store cut its answer short)."""
+        diff = cls()
+        read = 0
+        try:
+            for triple in triples:
+                read += 1
+                if _has_blank_node(triple):
+                    diff.blank = True
+                    continue
+                text = str(triple).encode("utf-8")
+                diff._published.add(_hash(text))
+                diff._lines.write(text + b" .\n")
+        except BaseException:
+            diff.close()
+            raise
+        if read != expected:
+            diff.close()
+            return None
+        return diff
+
+    def add(self, digest: bytes) -> bool:
+        """Meet a triple of the stream (by its `_triple_hash`); True when it was not
+        published and this is the first time."""
+        if digest in self._met:
+            return False
+        self._met.add(digest)
+        if digest in self._published:
+            self._published.discard(digest)
+            return False
+        self.added += 1
+        return True
+
+    def removed(self) -> Iterator[bytes]:
+        """The published triples (without blank nodes) the stream did not hold, as
+        N-Triples lines."""
+        if not self._published:
+            return
+        self._lines.seek(0)
+        for line in self._lines:
+            if _hash(line[:-3]) in self._published:
+                self.deleted += 1
+                yield line
+
+    @property
+    def triples(self) -> int:
+        """How many triples without blank nodes there are once switched."""
+        return len(self._met)
+
+    @property
+    def summary(self) -> str:
+        kept = len(self._met) - self.added
+        return f"{kept} triples left, {self.added} added, {self.deleted} deleted"
+
+    def close(self) -> None:
+        self._lines.close()
+
+
+@dataclass(frozen=True)
+class _Patch:
+    """A published graph changed in place: its new triples loaded into `added`, the
+    triples it no longer holds into `removed` (see _Diff)."""
+
+    diff: _Diff
+    added: str
+    removed: str
+    blank: int  # triples with blank nodes loaded into `added` besides
+
+    @property
+    def triples(self) -> int:
+        return self.diff.triples + self.blank
+
+    def operations(self, target: str) -> list[str]:
+        return _patch_operations(self.diff, target, self.added, self.removed)
+
+
+def _patch_operations(diff: _Diff, target: str, added: str, removed: str) -> list[str]:
+    """Switch operations changing `target` (as RemoteTarget._union_target names a
+    graph) by the triples staged in `removed` and `added`, which are then dropped."""
+    pattern = "?s ?p ?o" if target == "DEFAULT" else f"{target} {{ ?s ?p ?o }}"
+    operations = []
+    if diff.deleted:
+        operations.append(f"DELETE {{ {pattern} }} WHERE {{ GRAPH <{removed}> {{ ?s ?p ?o }} }}")
+    operations += [f"ADD SILENT GRAPH <{added}> TO {target}", _drop(added), _drop(removed)]
+    return operations
+
+
+def _union_operations(
+    diff: _Diff, target: str, added: str, removed: str, blank_graphs: Collection[str]
+) -> list[str]:
+    """The switch's operations on the union, once the graphs are in place: its
+    triples with blank nodes deleted (an update cannot name them), the difference
+    applied, and the graphs with blank nodes added whole."""
+    pattern = "?s ?p ?o" if target == "DEFAULT" else f"{target} {{ ?s ?p ?o }}"
+    operations = []
+    if diff.blank:
+        operations.append(
+            f"DELETE {{ {pattern} }} WHERE {{ {pattern} FILTER(isBlank(?s) || isBlank(?o)) }}"
+        )
+    operations += _patch_operations(diff, target, added, removed)
+    operations += [f"ADD SILENT GRAPH <{graph}> TO {target}" for graph in blank_graphs]
+    return operations
 
 
 class _ChangeWriter:
@@ -765,8 +1037,13 @@ def _ntriples(triples: list[ox.Triple]) -> bytes:
 _MODULUS = 1 << 128
 
 
-def _triple_digest(triple: ox.Triple) -> int:
-    return int.from_bytes(blake2b(str(triple).encode("utf-8"), digest_size=16).digest(), "big")
+def _triple_hash(triple: ox.Triple) -> bytes:
+    return _hash(str(triple).encode("utf-8"))
+
+
+def _hash(text: bytes) -> bytes:
+    """The 128-bit hash of a triple's N-Triples text (without the final " .")."""
+    return blake2b(text, digest_size=16).digest()
 
 
 def _digest_text(total: int) -> str:
