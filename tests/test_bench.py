@@ -182,10 +182,11 @@ def test_ingest_is_measured_on_the_embedded_store(quick_run: tuple[str, dict[str
     _assert_ingest(_size(quick_run[1])["ingest"])
 
 
-def test_the_oxigraph_server_is_built_and_ingested_into(
+def test_the_oxigraph_server_is_built_ingested_into_and_rebuilt(
     quick_run: tuple[str, dict[str, Any]],
 ) -> None:
-    figures = _size(quick_run[1])
+    stdout, run = quick_run
+    figures = _size(run)
     on_oxigraph = figures["oxigraph_store"]
     reason = engines.available("oxigraph")
     if reason:
@@ -195,6 +196,11 @@ def test_the_oxigraph_server_is_built_and_ingested_into(
     assert on_oxigraph["build"]["counts"] == figures["build"]["counts"]
     _assert_ingest(on_oxigraph["ingest"])
     assert on_oxigraph["server_peak_rss_mib"] > 0
+    # The rebuild with 1% more articles publishes them on top of the first build.
+    added = on_oxigraph["rebuild_added_articles"]
+    assert added >= 1
+    assert on_oxigraph["rebuild"]["articles"] == on_oxigraph["build"]["articles"] + added
+    assert f"oxigraph server: then `spacekg build` with {added:,} more articles took" in stdout
 
 
 def test_stdout_has_a_table_per_section(quick_run: tuple[str, dict[str, Any]]) -> None:

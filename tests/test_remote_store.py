@@ -413,6 +413,32 @@ def test_a_large_graph_that_changed_is_changed_in_place(
     assert no_staging_graphs(remote_store)
 
 
+def test_a_large_graph_an_ingest_changed_is_changed_in_place_too(
+    remote_store: StoreUnderTest, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An ingest drops the digest of a graph it changes; the next publish still
+    changes that graph in place when it is large, rather than load it whole."""
+    remote_store.overrides["store_diff_triples"] = DIFF_ON
+    monkeypatch.setattr(remote_target, "PATCH_TRIPLES", 2)
+    caplog.set_level("INFO", logger=remote_target.__name__)
+    remote_store.publish([*sample_quads(), *numbered_graphs(2)])
+    open_target(remote_store.settings()).apply(
+        Change(insert={str(REFERENCE_GRAPH): [(ESA, RDFS.comment, Literal("ingested"))]}),
+        metadata={},
+    )
+    rebuilt = [
+        *sample_quads(),
+        (ESA, RDFS.comment, Literal("rebuilt"), REFERENCE_GRAPH),
+        *numbered_graphs(2),
+    ]
+    remote_store.publish(rebuilt)
+    assert ", 1 changed in place;" in publish_line(caplog)
+    assert dataset_quads(remote_store) == expected_quads(rebuilt)
+    assert_isomorphic(union_of(remote_store), union_graph(rebuilt))
+    assert_counts_are_right(remote_store)
+    assert no_staging_graphs(remote_store)
+
+
 @pytest.mark.parametrize(
     "why", ["union too large", "union read short", "union unreadable", "graph read short"]
 )

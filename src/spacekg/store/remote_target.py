@@ -617,15 +617,16 @@ class _Loader:
             where = self._place(graph)
             self._list()
             self._connection.update(f"ADD SILENT GRAPH <{graph}> TO GRAPH <{where}>")
-        elif graph in self._published and graph not in self._sums:
-            self._held = []
+        elif graph not in self._sums and (graph in self._published or self._patchable(graph)):
+            self._held = []  # a graph with no digest: changed by an ingest, or never recorded
 
     def _settle(self) -> None:
         """Decide about the graph the stream is leaving: kept when its digest is the
-        one published, loaded otherwise."""
+        one published, changed in place when it is large, loaded otherwise."""
         if self._held is None or self._current is None:
             return
-        if _digest_text(self._sums[self._current]) == self._published[self._current]:
+        published = self._published.get(self._current)
+        if _digest_text(self._sums[self._current]) == published:
             self.kept.add(self._current)
             self._held = None
         elif (diff := self._read_published(self._current)) is not None:
@@ -638,14 +639,16 @@ class _Loader:
         else:
             self._release()
 
+    def _patchable(self, graph: str) -> bool:
+        return PATCH_TRIPLES <= self._sizes.get(graph, 0) <= self._diff_triples
+
     def _read_published(self, graph: str) -> _Diff | None:
         """What `graph` holds as published, to change it in place: when it is large
         enough to be worth it and can be read whole without blank nodes."""
-        size = self._sizes.get(graph, 0)
-        if not PATCH_TRIPLES <= size <= self._diff_triples:
+        if not self._patchable(graph):
             return None
         try:
-            diff = _Diff.read(self._reader.graph_triples(graph), size)
+            diff = _Diff.read(self._reader.graph_triples(graph), self._sizes[graph])
         except StoreError as exc:
             log.warning("<%s> is loaded whole: reading it failed: %s", graph, exc)
             return None
