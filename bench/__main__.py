@@ -199,7 +199,8 @@ class Run:
         return figures
 
     def oxigraph_store(self, size: int, here: Path, data: Path) -> dict[str, Any]:
-        """spacekg on the Oxigraph server as its external store: the build, then an ingest."""
+        """spacekg on the Oxigraph server as its external store: the build, ingests, then
+        a rebuild with 1% more articles (see remote.with_new_articles)."""
         reason = engines.available("oxigraph")
         if reason:
             return {"skipped": reason}
@@ -220,11 +221,16 @@ class Run:
                     ingested = run_ingest(
                         data, endpoint.query_url, here / "ingest-oxigraph", self.args.seed, settings
                     )
+                    _say(f"{size:,} articles: rebuild with 1% more articles on the Oxigraph server")
+                    more, added = remote.with_new_articles(data, directory / "rebuild-data")
+                    rebuilt = run_build(more, endpoint.query_url, self.args.reasoner, settings)
                 peak = server_memory.peak()
                 return {
                     "build": built,
                     "ingest": ingested,
-                    # The Oxigraph server's own resident memory at its peak, build and ingest.
+                    "rebuild": rebuilt,
+                    "rebuild_added_articles": added,
+                    # The Oxigraph server's own resident memory at its peak, builds and ingest.
                     "server_peak_rss_mib": peak.rss if peak else None,
                 }
         except (engines.EngineError, RuntimeError) as error:

@@ -246,6 +246,14 @@ def stores_table(figures: dict[str, Any]) -> list[str]:
     ]  # fmt: skip
     if oxigraph and "skipped" in oxigraph:
         lines.append(f"  oxigraph server: not measured: {oxigraph['skipped']}")
+    if oxigraph and "rebuild" in oxigraph:
+        rebuild = oxigraph["rebuild"]
+        stages = {stage: timed["seconds"] for stage, timed in rebuild["stages"].items()}
+        lines.append(
+            f"  oxigraph server: then `spacekg build` with {oxigraph['rebuild_added_articles']:,} "
+            f"more articles took {_build_time(rebuild['total']['seconds'], stages)}, "
+            f"peak {_num(rebuild['total']['peak_rss_mib'])} MiB"
+        )
     for name, _, ingest, _ in stores:
         for article in (ingest or {}).get("articles", []):
             if article["status"] != "added":
