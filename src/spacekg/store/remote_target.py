@@ -212,8 +212,9 @@ class RemoteTarget:
             kept = {graph: old[graph] for graph in loader.kept}
             patched = loader.patched
             moved = {graph: where for graph, where in staged.items() if graph not in patched}
-            counted_before = {**kept, **{graph: patch.triples for graph, patch in patched.items()}}
-            record = self._counted(record, moved, triples, counted_before)
+            # Counts known without asking the store: kept graphs' and patched ones'.
+            known = {**kept, **{graph: patch.triples for graph, patch in patched.items()}}
+            record = self._counted(record, moved, triples, known)
             # Digests go first: should a switch split into several requests fail
             # part-way, the next publish finds none and loads every graph.
             operations = [_DROP_DIGESTS]
@@ -318,13 +319,13 @@ class RemoteTarget:
         record: dict[str, Any],
         loaded: Mapping[str, str],
         triples: int,
-        kept: Mapping[str, int] | None = None,
+        known: Mapping[str, int] | None = None,
     ) -> dict[str, Any]:
         """`record` with the counts of what was loaded (graph -> where it was loaded)
-        and of the graphs `kept` as they were (graph -> its count)."""
+        and of the graphs whose count is `known` (graph -> its count)."""
         counted = self._reader.count_graphs(list(loaded.values()))
         graphs = {graph: counted[where] for graph, where in loaded.items()}
-        graphs = dict(sorted({**graphs, **(kept or {})}.items()))
+        graphs = dict(sorted({**graphs, **(known or {})}.items()))
         return {**record, "quads": sum(graphs.values()), "triples": triples, "graphs": graphs}
 
     def _drop_leftovers(self) -> None:
