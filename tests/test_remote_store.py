@@ -24,7 +24,7 @@ from rdflib.query import Result, ResultRow
 from spacekg.errors import QueryError, QueryLimitError, StoreError
 from spacekg.store import Change, QueryKind, open_target, remote_target, store_handle
 from spacekg.store.formats import DUMP_FORMATS, GRAPH_FORMATS, RESULT_FORMATS, Format
-from spacekg.store.policy import GraphUse, graph_use
+from spacekg.store.policy import GraphUse, Remembered, graph_use
 from spacekg.store.remote import BUILD_GRAPH, STAGING, Reader, RemoteHandle, RemoteStore
 from spacekg.store.remote_http import Connection, RemoteConfig
 from spacekg.store.remote_target import RemoteTarget
@@ -608,25 +608,45 @@ def test_past_the_named_graph_limit_graph_patterns_still_answer(
         ("SELECT * { GRAPH ?g { ?s ?p ?o } }", GraphUse(variables=True)),
         (
             "SELECT * { GRAPH <http://a/> { ?s ?p ?o } ?s ?p ?o }",
-            GraphUse({"http://a/"}, False, True),
+            GraphUse(frozenset({"http://a/"}), False, True),
         ),
-        ("PREFIX x: <http://x/> SELECT * { GRAPH x:i { ?s ?p ?o } }", GraphUse({"http://x/i"})),
+        (
+            "PREFIX x: <http://x/> SELECT * { GRAPH x:i { ?s ?p ?o } }",
+            GraphUse(frozenset({"http://x/i"})),
+        ),
         ("SELECT * { VALUES ?s { <http://a/> } GRAPH ?g { ?s ?p ?o } }", GraphUse(variables=True)),
         (
             "SELECT * { ?s ?p ?o FILTER EXISTS { GRAPH ?g { ?s ?p ?o } } }",
-            GraphUse(set(), True, True),
+            GraphUse(frozenset(), True, True),
         ),
         (
             "SELECT * { GRAPH ?g { ?s ?p ?o } FILTER NOT EXISTS { ?s ?p ?o } }",
-            GraphUse(set(), True, True),
+            GraphUse(frozenset(), True, True),
         ),
-        ("DESCRIBE ?s WHERE { GRAPH ?g { ?s ?p ?o } }", GraphUse(set(), True, True)),
+        ("DESCRIBE ?s WHERE { GRAPH ?g { ?s ?p ?o } }", GraphUse(frozenset(), True, True)),
         ("SELECT * { GRAPH ?g { } }", GraphUse(variables=True)),
         ("SELECT * { GRAPH ?g { ?s ?p ?o", None),
     ],
 )
 def test_graph_use_reads_which_graphs_a_query_reads(sparql: str, expected: GraphUse | None) -> None:
     assert graph_use(sparql) == expected
+    assert graph_use(sparql) == expected  # the second time from memory
+
+
+def test_a_reading_is_remembered_for_the_last_texts_only() -> None:
+    """Parsing a query costs more than running most: what the parser read is
+    remembered per text, for a bounded number of texts."""
+    read: list[str] = []
+
+    def reading(sparql: str) -> int:
+        read.append(sparql)
+        return len(sparql)
+
+    remembered = Remembered(reading, size=2)
+    for text in ["a", "bb", "a", "ccc", "a", "bb"]:
+        assert remembered.read(text) == len(text)
+    # "a" stays (asked for again before "ccc" came); "bb" was the oldest when "ccc" came.
+    assert read == ["a", "bb", "ccc", "bb"]
 
 
 def test_a_graph_pattern_answers_over_thousands_of_graphs(remote_store: StoreUnderTest) -> None:

@@ -11,14 +11,22 @@ Two kinds of request are refused before or instead of running them:
   when an allowlist is configured is the query parsed (by rdflib, nothing
   executed) to read each SERVICE target, and every target must then be an IRI
   on the list: a variable or anything unreadable is refused.
+
+What rdflib's parser reads of a query (its SERVICE targets, the graphs it
+reads) is remembered for the last `READ_MEMORY` query texts: parsing costs
+1-30 ms, more than most queries take to run, and an endpoint is sent the same
+texts again and again (as an engine keeps its compiled queries).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
+from hashlib import blake2b
+from typing import Any, Generic, TypeVar
 
 from pyparsing import ParseBaseException
 from rdflib import URIRef
@@ -65,7 +73,7 @@ def check_query(sparql: str, allowed_services: Collection[str] = ()) -> None:
         raise QueryError(
             "federated queries (SERVICE) are not allowed: this endpoint only queries its own data"
         )
-    refused = [t for t in service_targets(sparql) if t not in allowed_services]
+    refused = [t for t in _service_targets.read(sparql) if t not in allowed_services]
     if refused:
         raise QueryError(
             f"federated queries (SERVICE) may only name these endpoints: "
@@ -85,7 +93,38 @@ def uses_graphs(sparql: str) -> bool:
     return any(match["graph"] for match in _SCAN.finditer(sparql))
 
 
-def service_targets(sparql: str) -> list[str]:
+#: How many query texts' readings are remembered (a digest and a small answer each).
+READ_MEMORY = 1024
+
+_T = TypeVar("_T")
+
+
+class Remembered(Generic[_T]):
+    """What `read` answers for the last `size` query texts read, by a digest of
+    the text (a text may be megabytes). Thread-safe; two threads reading the same
+    new text may both read it."""
+
+    def __init__(self, read: Callable[[str], _T], size: int = READ_MEMORY) -> None:
+        self._read = read
+        self._size = size
+        self._answers: OrderedDict[bytes, _T] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def read(self, sparql: str) -> _T:
+        key = blake2b(sparql.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        with self._lock:
+            if key in self._answers:
+                self._answers.move_to_end(key)
+                return self._answers[key]
+        answer = self._read(sparql)  # an exception is not remembered
+        with self._lock:
+            self._answers[key] = answer
+            while len(self._answers) > self._size:
+                self._answers.popitem(last=False)
+        return answer
+
+
+def service_targets(sparql: str) -> tuple[str, ...]:
     """The SERVICE targets of `sparql` as written (an IRI, or `?var` for a variable).
 
     Parsed, never executed. Raises QueryError when the query cannot be parsed,
@@ -97,17 +136,22 @@ def service_targets(sparql: str) -> list[str]:
     # either way the answer is a refusal, so nothing unread gets through.
     except Exception as exc:
         raise QueryError(f"cannot read the SERVICE targets of this query: {exc}") from None
-    targets = [str(term) if isinstance(term, URIRef) else f"?{term}" for term in _services(algebra)]
+    targets = tuple(
+        str(term) if isinstance(term, URIRef) else f"?{term}" for term in _services(algebra)
+    )
     # The scanner found the keyword: if the parser found no target, refuse rather than trust it.
-    return targets or ["(unreadable)"]
+    return targets or ("(unreadable)",)
 
 
-@dataclass
+_service_targets = Remembered(service_targets)
+
+
+@dataclass(frozen=True)
 class GraphUse:
     """Which graphs a query reads, as rdflib's parser reads it."""
 
     #: The IRIs its GRAPH patterns name.
-    iris: set[str] = field(default_factory=set)
+    iris: frozenset[str] = frozenset()
     #: Some GRAPH pattern has a variable.
     variables: bool = False
     #: Some triple pattern (or a DESCRIBE) reads the default graph.
@@ -115,17 +159,34 @@ class GraphUse:
 
 
 def graph_use(sparql: str) -> GraphUse | None:
-    """Which graphs the query reads; None when it cannot be read here."""
+    """Which graphs the query reads; None when it cannot be read here. Remembered
+    (see the module docstring)."""
+    return _graph_use.read(sparql)
+
+
+def _read_graph_use(sparql: str) -> GraphUse | None:
     try:
         algebra = translateQuery(parseQuery(sparql)).algebra
     except Exception:  # as in service_targets: unreadable is the cautious answer
         return None
-    use = GraphUse()
+    use = _GraphReading()
     _read_graphs(algebra, use, inside_graph=False)
-    return use
+    return GraphUse(frozenset(use.iris), use.variables, use.default_graph)
 
 
-def _read_graphs(node: Any, use: GraphUse, *, inside_graph: bool) -> None:
+_graph_use = Remembered(_read_graph_use)
+
+
+class _GraphReading:
+    """A GraphUse while the parse tree is read."""
+
+    def __init__(self) -> None:
+        self.iris: set[str] = set()
+        self.variables = False
+        self.default_graph = False
+
+
+def _read_graphs(node: Any, use: _GraphReading, *, inside_graph: bool) -> None:
     if isinstance(node, dict):  # rdflib's CompValue is a dict
         name = getattr(node, "name", None)
         # Algebra names, and the parse tree's for what rdflib leaves untranslated
