@@ -110,6 +110,7 @@ def with_new_articles(data: Path, directory: Path) -> tuple[Path, int]:
 def _build(env: dict[str, str], log: Path) -> tuple[float, dict[str, float]]:
     """Run `spacekg build` with `env`, its output appended to `log`: the seconds it
     took, and its stages as it reports them."""
+    log.parent.mkdir(parents=True, exist_ok=True)  # a run with no spacekg server before
     started = time.perf_counter()
     with log.open("ab") as output:
         before = output.tell()  # the build's own lines follow (read back for its stages)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bench import engines, load
+from bench import engines, load, remote
 from bench.mix import query_mix
 from bench.report import size_report
 from bench.sparql import count_results, ratios, split_url
@@ -268,3 +268,15 @@ def test_a_report_prints_with_missing_sections() -> None:
     text = size_report(100, {"gaps": ["virtuoso: not installed"]}, (1, 8))
     assert "=== 100 articles ===" in text
     assert "GAP: virtuoso: not installed" in text
+
+
+def test_a_build_log_goes_where_no_server_logged_before(tmp_path: Path) -> None:
+    """Regression: `--sections sparql --engines virtuoso,spacekg-virtuoso` on a
+    fresh work folder failed with FileNotFoundError, because only the spacekg
+    server had made the logs folder. A build that fails (no articles here) must
+    fail as a build, with its message in the log."""
+    log = tmp_path / "logs" / "spacekg-virtuoso.log"
+    env = {"PATH": "/usr/bin:/bin", "SPACEKG_DATA": str(tmp_path / "no-data")}
+    with pytest.raises(subprocess.CalledProcessError):
+        remote._build(env, log)
+    assert "no-data" in log.read_text()
