@@ -201,15 +201,18 @@ def broken_after(quads: list[Quad]) -> Iterator[Quad]:
     raise RuntimeError("the build broke midway")
 
 
+@pytest.mark.parametrize("requests", [1, 3], ids=["one-request-at-a-time", "three-in-flight"])
 @pytest.mark.parametrize("graph_store", [True, False], ids=["graph-store", "sparql-update"])
 def test_first_and_later_publishes_hold_the_graphs_and_their_union(
-    remote_store: StoreUnderTest, monkeypatch: pytest.MonkeyPatch, graph_store: bool
+    remote_store: StoreUnderTest, monkeypatch: pytest.MonkeyPatch, graph_store: bool, requests: int
 ) -> None:
     """Loaded in place (first) or staged (later), through the Graph Store Protocol or
-    SPARQL Update, in several batches: the graphs, and a union with each triple once
-    (blank nodes included: one node in its graph and in the union)."""
+    SPARQL Update, in several batches, one at a time or several in flight: the
+    graphs, and a union with each triple once (blank nodes included: one node in its
+    graph and in the union)."""
     if not graph_store:
         remote_store.overrides["store_graph_store_url"] = ""
+    remote_store.overrides["store_load_requests"] = requests
     monkeypatch.setattr(remote_target, "FLUSH_TRIPLES", 3)
     for quads in (sample_quads(), [*sample_quads()[4:], *numbered_graphs(5)]):
         remote_store.publish(quads)
@@ -512,6 +515,27 @@ def test_a_failed_first_publish_leaves_nothing_behind(
     remote_store.publish(sample_quads()[:2])
     assert dataset_quads(remote_store) == expected_quads(sample_quads()[:2])
     assert_counts_are_right(remote_store)
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["first-publish", "later-publish"])
+def test_a_loading_request_the_store_refuses_fails_the_publish_and_leaves_nothing(
+    remote_store: StoreUnderTest, monkeypatch: pytest.MonkeyPatch, first: bool
+) -> None:
+    """With several loading requests in flight, each sent from a thread of its own,
+    the store's refusal still reaches the publisher, named, after every request has
+    ended; what was loaded is dropped and the published dataset stays as it was."""
+    if not first:
+        remote_store.publish(sample_quads()[:2])
+    before, graphs = remote_store.version(), stored_graphs(remote_store)
+    assert remote_store.endpoint is not None
+    origin = remote_store.endpoint.graph_store_url.rsplit("/", 1)[0]
+    remote_store.overrides["store_graph_store_url"] = f"{origin}/no-graph-store-here"
+    remote_store.overrides["store_load_requests"] = 3
+    monkeypatch.setattr(remote_target, "FLUSH_TRIPLES", 2)  # several requests in flight
+    with pytest.raises(StoreError, match=r"loading (<[^>]+>|the default graph): .*404"):
+        remote_store.publish([*sample_quads(), *numbered_graphs(20)])
+    assert remote_store.version() == before
+    assert stored_graphs(remote_store) == graphs  # staging graphs included
 
 
 @pytest.mark.parametrize("first", [True, False], ids=["first-publish", "later-publish"])

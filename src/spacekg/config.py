@@ -163,6 +163,15 @@ SETTINGS: tuple[Setting, ...] = (
         _whole_number,
     ),
     Setting(
+        "store_load_requests",
+        2,
+        "External store: loading requests (Graph Store POSTs, or INSERT DATA without a "
+        "Graph Store endpoint) a build keeps in flight at once, each on a connection of its "
+        "own; 1 sends one at a time. With 2, a build's publish into Virtuoso took 15-25% "
+        "less time on a 2-core machine; more helps a store with more cores.",
+        _positive_int,
+    ),
+    Setting(
         "store_named_graph_limit",
         1000,
         "External store with store_default_graph set to a graph IRI: a query with GRAPH "
@@ -293,6 +302,7 @@ class Settings:
     store_timeout: float
     store_update_operations: int
     store_diff_triples: int
+    store_load_requests: int
     store_named_graph_limit: int
     config: Path | None
 

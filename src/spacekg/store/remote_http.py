@@ -75,6 +75,8 @@ class RemoteConfig:
     max_update_operations: int = 0
     #: Largest graph a rebuild reads back to send only what changed (0: none).
     diff_triples: int = 5_000_000
+    #: Loading requests a build keeps in flight at once (see remote_target._Requests).
+    load_requests: int = 2
     #: Most published graphs named as named-graph-uri with a GRAPH query (see
     #: remote.Reader.dataset).
     named_graph_limit: int = 1000
@@ -96,6 +98,7 @@ class RemoteConfig:
             timeout=settings.store_timeout,
             max_update_operations=settings.store_update_operations,
             diff_triples=settings.store_diff_triples,
+            load_requests=settings.store_load_requests,
             named_graph_limit=settings.store_named_graph_limit,
             query_timeout=settings.query_timeout,
             max_answer_bytes=settings.query_memory_mb * 2**20,

@@ -72,11 +72,13 @@ import json
 import logging
 import secrets
 import tempfile
+import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from hashlib import blake2b
-from typing import Any
+from typing import Any, NoReturn
 
 import pyoxigraph as ox
 from rdflib import URIRef
@@ -97,7 +99,7 @@ from spacekg.store.remote import (
     no_build_error,
     open_remote,
 )
-from spacekg.store.remote_http import Body, RemoteConfig
+from spacekg.store.remote_http import Body, Connection, RemoteConfig
 from spacekg.store.sparql_text import sparql_string, triple_text
 
 log = logging.getLogger(__name__)
@@ -486,6 +488,7 @@ class _Loader:
         diff: _Diff | None = None,
     ) -> None:
         self._connection = target._connection
+        self._requests = _Requests(target.config, target._connection)
         self._reader = target._reader
         self._gsp = bool(target.config.graph_store_url)
         self._diff_triples = target.config.diff_triples
@@ -514,7 +517,16 @@ class _Loader:
 
     def load(self, quads: Iterable[Quad]) -> dict[str, str]:
         """Load every quad; return each graph loaded with the graph it was loaded
-        into (graphs `kept` are not in it)."""
+        into (graphs `kept` are not in it). Every loading request has ended when
+        it returns or raises."""
+        try:
+            self._load(quads)
+            self._requests.wait()
+        finally:
+            self._requests.end()
+        return dict(self._loaded)
+
+    def _load(self, quads: Iterable[Quad]) -> None:
         for graph, triple in _checked_quads(quads):
             if graph != self._current:
                 self._settle()
@@ -542,6 +554,8 @@ class _Loader:
         self._flush_graphs()
         self._flush_union()
         self._list()
+        # The union's batches are in before its blank-node graphs are added to it.
+        self._requests.wait()
         if self._blank:
             self._connection.update(_insert_blank_nodes(self._blank.items()))
         if self._blank and self._diff is None:  # else added once in place (_union_operations)
@@ -551,8 +565,7 @@ class _Loader:
                     " ;\n".join(f"ADD SILENT GRAPH <{graph}> TO {union}" for graph in batch)
                 )
         for graph, diff in self._patches.items():
-            self.stage(f"{self._loaded[graph]}-removed", diff.removed())
-        return dict(self._loaded)
+            self._stage(f"{self._loaded[graph]}-removed", diff.removed())
 
     @property
     def patched(self) -> dict[str, _Patch]:
@@ -589,7 +602,15 @@ class _Loader:
 
     def stage(self, graph: str, lines: Iterable[bytes]) -> None:
         """Load N-Triples `lines` (one triple each, no blank nodes) into `graph`,
-        listed as loading like the others."""
+        listed as loading like the others. Its requests have ended when it returns
+        or raises."""
+        try:
+            self._stage(graph, lines)
+            self._requests.wait()
+        finally:
+            self._requests.end()
+
+    def _stage(self, graph: str, lines: Iterable[bytes]) -> None:
         self._staged.append(graph)
         self._unlisted.append(graph)
         self._list()
@@ -605,10 +626,10 @@ class _Loader:
     def _send(self, graph: str, lines: list[bytes]) -> None:
         data = b"".join(lines)
         if self._gsp:
-            self._connection.post_graph(graph, data)
+            self._requests.post_graph(graph, data)
             return
         triples = [quad.triple for quad in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
-        self._connection.update(f"INSERT DATA {{\n{_quad_data([(graph, triples)])}}}")
+        self._requests.update(f"INSERT DATA {{\n{_quad_data([(graph, triples)])}}}")
 
     def _enter(self, graph: str) -> None:
         """The stream moves on to `graph`."""
@@ -698,9 +719,9 @@ class _Loader:
             return
         if self._gsp:
             for where, triples in self._buffers.items():
-                self._connection.post_graph(where, _ntriples(triples))
+                self._requests.post_graph(where, _ntriples(triples))
         else:
-            self._connection.update(f"INSERT DATA {{\n{_quad_data(self._buffers.items())}}}")
+            self._requests.update(f"INSERT DATA {{\n{_quad_data(self._buffers.items())}}}")
         self._buffers = {}
         self._buffered = 0
 
@@ -709,15 +730,100 @@ class _Loader:
         if not self._union_buffer:
             return
         if self._gsp:
-            self._connection.post_graph(self._union, _ntriples(self._union_buffer))
+            self._requests.post_graph(self._union, _ntriples(self._union_buffer))
         elif self._union is None:
-            self._connection.update(
+            self._requests.update(
                 f"INSERT DATA {{\n{''.join(map(triple_text, self._union_buffer))}}}"
             )
         else:
             block = _quad_data([(self._union, self._union_buffer)])
-            self._connection.update(f"INSERT DATA {{\n{block}}}")
+            self._requests.update(f"INSERT DATA {{\n{block}}}")
         self._union_buffer = []
+
+
+class _Requests:
+    """Loading requests with up to `config.load_requests` in flight at once, each
+    sent from a thread of its own on a connection of its own (a digest handler
+    counts its nonces per connection). The store loads one batch while this
+    process writes the next, and loads two at once where it has the cores: with
+    two in flight Virtuoso took small graphs 1.4-1.7x and 50,000-triple batches
+    of one graph 2x as fast as one at a time (see the README's Performance section).
+
+    Loading requests only add triples, so their order does not matter; what
+    follows them (listing more graphs excepted) waits for `wait()`. A request that
+    fails stops the loading: the next call raises its error, once every request
+    in flight has ended, so that nothing lands after the caller cleans up."""
+
+    def __init__(self, config: RemoteConfig, connection: Connection) -> None:
+        self._config = config
+        self._connection = connection  # for one request at a time, in the caller's thread
+        self._most = config.load_requests
+        self._pool: ThreadPoolExecutor | None = None
+        self._connections = threading.local()
+        self._state = threading.Condition()
+        self._running = 0
+        self._failure: BaseException | None = None
+
+    def post_graph(self, graph: str | None, ntriples: bytes) -> None:
+        self._send(lambda connection: connection.post_graph(graph, ntriples))
+
+    def update(self, text: str) -> None:
+        self._send(lambda connection: connection.update(text))
+
+    def wait(self) -> None:
+        """Wait until every request sent has ended; raise the first failure."""
+        with self._state:
+            self._state.wait_for(lambda: self._running == 0)
+            failed = self._failure is not None
+        if failed:
+            self._raise_failure()
+
+    def _raise_failure(self) -> NoReturn:
+        """Raise the first failure, once no request is in flight."""
+        with self._state:
+            self._state.wait_for(lambda: self._running == 0)
+            failure, self._failure = self._failure, None
+        assert failure is not None
+        raise failure
+
+    def end(self) -> None:
+        """Wait until every request sent has ended, and let the threads go (another
+        request starts them again)."""
+        with self._state:
+            self._state.wait_for(lambda: self._running == 0)
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def _send(self, request: Callable[[Connection], None]) -> None:
+        if self._most <= 1:
+            request(self._connection)
+            return
+        with self._state:
+            self._state.wait_for(lambda: self._running < self._most or self._failure is not None)
+            failed = self._failure is not None
+            if not failed:
+                self._running += 1
+        if failed:
+            self._raise_failure()
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self._most, thread_name_prefix="spacekg-load")
+        self._pool.submit(self._run, request)
+
+    def _run(self, request: Callable[[Connection], None]) -> None:
+        failure = None
+        try:
+            connection = getattr(self._connections, "connection", None)
+            if connection is None:
+                connection = self._connections.connection = Connection(self._config)
+            request(connection)
+        except BaseException as exc:  # handed to the caller's thread, which raises it
+            failure = exc
+        with self._state:
+            self._running -= 1
+            if failure is not None and self._failure is None:
+                self._failure = failure
+            self._state.notify_all()
 
 
 class _Diff:
