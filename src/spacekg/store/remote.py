@@ -33,14 +33,15 @@ the named graphs, each triple once. How a store gets there is the setting
   named graph into the query (0.2 ms each) and refuses about 5,000 ("SP030
   Too many arguments"), and neither graph groups (refused in FROM NAMED) nor
   its `input:named-graph-exclude` pragma (which empties the default graph
-  too) is a way round. Above the limit (rdflib's parser reads the query): a
-  query whose GRAPH patterns all name their graph gets those graphs named,
-  which is exact. One with `GRAPH ?var` gets no graph named, so the variable
-  ranges over every graph the store holds, the union graph and the store's
-  own included; if it reads no default graph, no dataset is sent at all,
-  because Virtuoso finds nothing in a `GRAPH <iri>` that is not named once a
-  default graph is. Only a query with `GRAPH ?var`, `GRAPH <iri>` and
-  default-graph patterns together then misses the `GRAPH <iri>` part.
+  too) is a way round. Above the limit (rdflib's parser reads the query, once
+  per text: see policy.graph_use): a query whose GRAPH patterns all name their
+  graph gets those graphs named, which is exact. One with `GRAPH ?var` gets no
+  graph named, so the variable ranges over every graph the store holds, the
+  union graph and the store's own included; if it reads no default graph, no
+  dataset is sent at all, because Virtuoso finds nothing in a `GRAPH <iri>`
+  that is not named once a default graph is. Only a query with `GRAPH ?var`,
+  `GRAPH <iri>` and default-graph patterns together then misses the
+  `GRAPH <iri>` part.
   spacekg's own queries keep graph variables to the published graphs with
   `sparql_text.published_graphs_only` (see `RemoteStore.foreign_graphs`);
 - `union` (a store whose default graph is the set union of its named graphs,
